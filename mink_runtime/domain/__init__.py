@@ -1,0 +1,73 @@
+"""The domain layer: envelopes, the event registry, serializers, aggregates. No I/O here."""
+
+from mink_runtime.domain._aggregate import Aggregate, apply
+from mink_runtime.domain._appends import (
+    conflict_error,
+    expectation_holds,
+    expected_label,
+    retry_matches,
+    validate_append,
+)
+from mink_runtime.domain._codec import EncodedEvent, EventCodec
+from mink_runtime.domain._conversion import from_primitive, to_primitive
+from mink_runtime.domain._envelopes import (
+    AppendResult,
+    LogSlice,
+    Metadata,
+    NewEvent,
+    RecordedEvent,
+    StreamInfo,
+    StreamMetadata,
+    category_of,
+)
+from mink_runtime.domain._ids import uuid7
+from mink_runtime.domain._registry import EventRegistry, EventType, default_registry, event
+from mink_runtime.domain._serialization import JSONSerializer, MsgpackSerializer, Serializer
+from mink_runtime.domain._snapshots import (
+    EventBytesAbove,
+    EveryInterval,
+    EveryNEvents,
+    Snapshot,
+    SnapshotContext,
+    SnapshotPolicy,
+)
+from mink_runtime.domain._versions import Checkpoint, ExpectedVersion, StreamState
+
+__all__ = [
+    "Aggregate",
+    "AppendResult",
+    "Checkpoint",
+    "EncodedEvent",
+    "EventBytesAbove",
+    "EventCodec",
+    "EventRegistry",
+    "EventType",
+    "EveryInterval",
+    "EveryNEvents",
+    "ExpectedVersion",
+    "JSONSerializer",
+    "LogSlice",
+    "Metadata",
+    "MsgpackSerializer",
+    "NewEvent",
+    "RecordedEvent",
+    "Serializer",
+    "Snapshot",
+    "SnapshotContext",
+    "SnapshotPolicy",
+    "StreamInfo",
+    "StreamMetadata",
+    "StreamState",
+    "apply",
+    "category_of",
+    "conflict_error",
+    "default_registry",
+    "event",
+    "expectation_holds",
+    "expected_label",
+    "from_primitive",
+    "retry_matches",
+    "to_primitive",
+    "uuid7",
+    "validate_append",
+]

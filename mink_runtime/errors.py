@@ -1,0 +1,185 @@
+"""The errors mink raises: one tree, rooted at `MinkError`.
+
+```
+MinkError
+├── ConfigurationError            a setting or a call's arguments are wrong
+├── SerializationError            an event or snapshot could not be encoded or decoded
+│   └── UnknownEventTypeError     a class or type name the registry does not know
+├── EventStoreError
+│   ├── ConcurrencyError          the stream was not at the expected version; nothing written
+│   ├── StreamNotFoundError       no such stream (or it was soft-deleted)
+│   ├── StreamDeletedError        the stream is tombstoned and can never be written again
+│   ├── DuplicateEventError       an event id is already recorded in another place
+│   ├── TransactionConflictError  a younger transaction wrote the stream first; retry as is
+│   ├── StoreUnavailableError     the database cannot be reached or timed out (transient)
+│   └── SchemaNotReadyError       the store's tables are missing or behind the migrations
+└── AggregateError
+    ├── AggregateNotFoundError    no events for that aggregate id
+    └── MissingApplyHandlerError  an event reached an aggregate with no handler for it
+```
+
+Errors carry their data as attributes (`ConcurrencyError.expected_version`, …), survive pickling,
+and never wrap a driver exception type that leaks out of an adapter: adapters translate
+`psycopg` and `sqlite3` errors at their edge and chain the original as `__cause__`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "AggregateError",
+    "AggregateNotFoundError",
+    "ConcurrencyError",
+    "ConfigurationError",
+    "DuplicateEventError",
+    "EventStoreError",
+    "MinkError",
+    "MissingApplyHandlerError",
+    "SchemaNotReadyError",
+    "SerializationError",
+    "StoreUnavailableError",
+    "StreamDeletedError",
+    "StreamNotFoundError",
+    "TransactionConflictError",
+    "UnknownEventTypeError",
+]
+
+
+def _rebuild(cls: type[MinkError], args: tuple[Any, ...], state: dict[str, Any]) -> MinkError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
+
+class MinkError(Exception):
+    """Base class of every error mink raises on purpose."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
+
+
+class ConfigurationError(MinkError):
+    """A setting, a URL or a call's arguments are wrong; the message says which and how to fix."""
+
+
+class SerializationError(MinkError):
+    """An event, its metadata or a snapshot could not be encoded or decoded."""
+
+
+class UnknownEventTypeError(SerializationError):
+    """The event registry knows no class (or no type name) asked for."""
+
+    def __init__(self, message: str, *, type_name: str | None = None) -> None:
+        super().__init__(message)
+        self.type_name = type_name
+
+
+class EventStoreError(MinkError):
+    """An operation on the event store failed."""
+
+
+class ConcurrencyError(EventStoreError):
+    """The stream was not at the expected version; the append wrote nothing."""
+
+    def __init__(
+        self, stream_id: str, *, expected_version: int | str, actual_version: int | None
+    ) -> None:
+        actual = "does not exist" if actual_version is None else f"is at version {actual_version}"
+        super().__init__(
+            f"stream {stream_id!r}: expected {_describe_expected(expected_version)}, "
+            f"but it {actual}; nothing was written. Reload the stream and decide again."
+        )
+        self.stream_id = stream_id
+        self.expected_version = expected_version
+        self.actual_version = actual_version
+
+
+def _describe_expected(expected: int | str) -> str:
+    if isinstance(expected, int):
+        return f"version {expected}"
+    return {
+        "no_stream": "no stream",
+        "stream_exists": "an existing stream",
+        "any": "any version",
+    }.get(expected, expected)
+
+
+class StreamNotFoundError(EventStoreError):
+    """The stream has no events, was never written, or was soft-deleted."""
+
+    def __init__(self, stream_id: str) -> None:
+        super().__init__(f"stream {stream_id!r} does not exist")
+        self.stream_id = stream_id
+
+
+class StreamDeletedError(EventStoreError):
+    """The stream was hard-deleted (tombstoned); it can never be read or written again."""
+
+    def __init__(self, stream_id: str) -> None:
+        super().__init__(
+            f"stream {stream_id!r} was hard-deleted (tombstoned) and can never be written again"
+        )
+        self.stream_id = stream_id
+
+
+class DuplicateEventError(EventStoreError):
+    """An event id in the append is already recorded, but not as a retry of the same append."""
+
+    def __init__(self, stream_id: str, *, event_id: str | None = None) -> None:
+        which = f"event id {event_id}" if event_id else "an event id of this append"
+        super().__init__(
+            f"stream {stream_id!r}: {which} is already recorded elsewhere; "
+            "event ids must be unique (let mink generate them, or use uuid7())"
+        )
+        self.stream_id = stream_id
+        self.event_id = event_id
+
+
+class TransactionConflictError(EventStoreError):
+    """A transaction that began writing earlier appended to a stream after a younger one did.
+
+    Only explicit multi-stream transactions on PostgreSQL can meet this (single appends are
+    retried for you). Nothing was written; run the whole transaction again.
+    """
+
+    def __init__(self, stream_id: str) -> None:
+        super().__init__(
+            f"stream {stream_id!r} was appended to by a transaction that started writing after "
+            "this one; nothing was written — run the transaction again"
+        )
+        self.stream_id = stream_id
+
+
+class StoreUnavailableError(EventStoreError):
+    """The database could not be reached, dropped the connection or timed out; retrying may help."""
+
+
+class SchemaNotReadyError(EventStoreError):
+    """The store's tables are missing or older than this version of mink expects."""
+
+
+class AggregateError(MinkError):
+    """An aggregate was used wrongly, or its history could not be applied."""
+
+
+class AggregateNotFoundError(AggregateError):
+    """No events are recorded for the aggregate asked for."""
+
+    def __init__(self, aggregate_type: str, aggregate_id: str) -> None:
+        super().__init__(f"{aggregate_type} {aggregate_id!r} not found")
+        self.aggregate_type = aggregate_type
+        self.aggregate_id = aggregate_id
+
+
+class MissingApplyHandlerError(AggregateError):
+    """An event reached an aggregate that has no `@apply` handler for its type."""
+
+    def __init__(self, aggregate_type: str, event_type: str) -> None:
+        super().__init__(
+            f"{aggregate_type} has no @apply handler for {event_type}; add one, "
+            f"or set `strict_apply = False` on {aggregate_type} to ignore such events"
+        )
+        self.aggregate_type = aggregate_type
+        self.event_type = event_type
