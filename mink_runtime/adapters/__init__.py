@@ -1,0 +1,1 @@
+"""Adapters: one package per backend (memory, sqlite, postgres)."""

@@ -1,0 +1,34 @@
+"""The memory backend against the shared contracts."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from mink_runtime import InMemoryEventStore, InMemorySnapshotStore
+from mink_runtime.ports import EventStore
+from mink_runtime.testing import EventStoreContract, SnapshotStoreContract, StoreFactory
+
+
+class TestInMemoryEventStore(EventStoreContract):
+    @pytest.fixture
+    async def make_store(self) -> AsyncIterator[StoreFactory]:
+        async def make(share_with: InMemoryEventStore | None = None, **options: Any) -> EventStore:
+            store = InMemoryEventStore(**options)
+            if share_with is not None:
+                store._memory = share_with._memory
+            return store
+
+        return make
+
+
+class TestInMemorySnapshotStore(SnapshotStoreContract):
+    @pytest.fixture
+    def snapshot_store(self) -> InMemorySnapshotStore:
+        return InMemorySnapshotStore()
+
+    @pytest.fixture
+    def tenant_snapshot_store(self, snapshot_store: InMemorySnapshotStore) -> InMemorySnapshotStore:
+        return snapshot_store.for_tenant("acme")

@@ -1,0 +1,67 @@
+"""Fixtures for the real servers the tests use, found in one place.
+
+PostgreSQL: `--postgres-url` or `MINK_TEST_POSTGRES_URL` (default
+postgresql://127.0.0.1:5432/test). When it cannot be reached the PostgreSQL tests skip with the
+reason, unless `MINK_TEST_REQUIRE_SERVICES=1` (CI sets it): then they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from mink_runtime import migrations
+
+DEFAULT_POSTGRES_URL = "postgresql://127.0.0.1:5432/test"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--postgres-url",
+        default=os.environ.get("MINK_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL),
+        help="PostgreSQL for the tests (env MINK_TEST_POSTGRES_URL)",
+    )
+
+
+def _services_required() -> bool:
+    return os.environ.get("MINK_TEST_REQUIRE_SERVICES", "") not in ("", "0", "false")
+
+
+@pytest.fixture(scope="session")
+def postgres_url(request: pytest.FixtureRequest) -> str:
+    """The URL of a reachable PostgreSQL server (checked once per session)."""
+    url: str = request.config.getoption("--postgres-url")
+    try:
+        with psycopg.connect(url, connect_timeout=5) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.OperationalError as error:
+        message = f"PostgreSQL is not reachable at {url} ({error}); set MINK_TEST_POSTGRES_URL"
+        if _services_required():
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_schema(postgres_url: str) -> Iterator[str]:
+    """A schema of this test session's own, migrated to head, dropped at the end."""
+    schema = f"mink_test_{secrets.token_hex(4)}"
+    migrations.upgrade(postgres_url, schema=schema)
+    yield schema
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def clean_postgres(postgres_url: str, postgres_schema: str) -> str:
+    """Empty mink's tables in the session schema before the test; returns the schema."""
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(
+            f"TRUNCATE {postgres_schema}.events, {postgres_schema}.streams, "
+            f"{postgres_schema}.snapshots RESTART IDENTITY"
+        )
+    return postgres_schema
