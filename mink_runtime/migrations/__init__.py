@@ -1,0 +1,196 @@
+"""mink's own schema, owned by Alembic migrations shipped in this package.
+
+```python
+from mink_runtime import migrations
+
+migrations.upgrade("postgresql://app@db/app")          # or "sqlite:///app.db"
+migrations.current("postgresql://app@db/app")          # "0001", or None before the first
+```
+
+Migrations run in one transaction; on PostgreSQL under an advisory lock, so that replicas
+starting together migrate once. Tables live in one schema (default `mink`); SQLite, having no
+schemas, prefixes the table names with it (`mink_events`). Your project's own Alembic folder
+keeps its own version table, so both histories live side by side.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mink_runtime.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from sqlalchemy.engine import Connection
+
+__all__ = [
+    "DEFAULT_SCHEMA",
+    "REQUIRED_REVISION",
+    "current",
+    "dialect_of",
+    "downgrade",
+    "head",
+    "run_migrations",
+    "schema_of",
+    "sqlalchemy_url",
+    "upgrade",
+    "validate_schema_name",
+]
+
+DEFAULT_SCHEMA = "mink"
+REQUIRED_REVISION = "0001"
+"""The revision this version of mink's stores need; a test holds it equal to `head()`."""
+SCRIPTS = Path(__file__).parent / "scripts"
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,47}$")
+_LOCK_NAMESPACE = 0x6D696E6B  # "mink"
+# Alembic keeps the running migration in module globals (`op`, `context`), so one process
+# runs one migration at a time; across processes the PostgreSQL advisory lock serializes.
+_in_process = threading.Lock()
+
+
+def validate_schema_name(schema: str) -> str:
+    """Return `schema` if it is a safe lower-case SQL identifier.
+
+    Raises:
+        ConfigurationError: it is not.
+    """
+    if not _SCHEMA_NAME.match(schema):
+        raise ConfigurationError(
+            f"schema name {schema!r} must be lower-case letters, digits and underscores, "
+            "starting with a letter or underscore, at most 48 characters"
+        )
+    return schema
+
+
+def sqlalchemy_url(url: str) -> str:
+    """The SQLAlchemy URL for a mink database URL (`postgresql://…` or `sqlite:///…`).
+
+    Raises:
+        ConfigurationError: the URL names another database.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ConfigurationError(
+            "a database URL looks like postgresql://user@host/db or sqlite:///path/app.db"
+        )
+    if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
+        return f"postgresql+psycopg://{rest}"
+    if scheme == "sqlite":
+        return url
+    raise ConfigurationError(
+        f"unsupported database {scheme!r}: mink stores events in postgresql:// or sqlite:///"
+    )
+
+
+def schema_of(op: Any) -> str:
+    """The schema the running migration works in (for migration scripts)."""
+    return str(op.get_context().config.attributes["mink_schema"])
+
+
+def dialect_of(op: Any) -> str:
+    """`postgresql` or `sqlite` (for migration scripts)."""
+    return str(op.get_bind().dialect.name)
+
+
+def _config(connection: Connection, schema: str) -> Config:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(SCRIPTS))
+    config.attributes["connection"] = connection
+    config.attributes["mink_schema"] = validate_schema_name(schema)
+    return config
+
+
+def run_migrations(context: Any) -> None:
+    """Body of the Alembic `env.py`: migrate the connection handed over in the config."""
+    config = context.config
+    connection = config.attributes["connection"]
+    schema = config.attributes["mink_schema"]
+    postgres = connection.dialect.name == "postgresql"
+    if postgres:
+        # Replicas starting together: the first migrates, the others wait and find it done.
+        connection.exec_driver_sql(
+            f"SELECT pg_advisory_xact_lock({_LOCK_NAMESPACE}, hashtext('{schema}'))"
+        )
+        connection.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    context.configure(
+        connection=connection,
+        version_table="alembic_version" if postgres else f"{schema}_alembic_version",
+        version_table_schema=schema if postgres else None,
+        transactional_ddl=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def _engine(url: str) -> Any:
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    return create_engine(sqlalchemy_url(url), poolclass=NullPool)
+
+
+def _with_connection(url: str, action: Any) -> Any:
+    from sqlalchemy.exc import OperationalError
+
+    from mink_runtime.errors import StoreUnavailableError
+
+    engine = _engine(url)
+    try:
+        with _in_process, engine.begin() as connection:
+            return action(connection)
+    except OperationalError as error:
+        raise StoreUnavailableError(
+            f"cannot reach the database to migrate: {error.orig}"
+        ) from error
+    finally:
+        engine.dispose()
+
+
+def upgrade(url: str, *, schema: str = DEFAULT_SCHEMA, revision: str = "head") -> None:
+    """Bring mink's tables up to `revision` (default: the newest)."""
+    from alembic import command
+
+    _with_connection(url, lambda c: command.upgrade(_config(c, schema), revision))
+
+
+def downgrade(url: str, revision: str, *, schema: str = DEFAULT_SCHEMA) -> None:
+    """Take mink's tables back to `revision` (`"base"` drops them all, with every event)."""
+    from alembic import command
+
+    _with_connection(url, lambda c: command.downgrade(_config(c, schema), revision))
+
+
+def current(url: str, *, schema: str = DEFAULT_SCHEMA) -> str | None:
+    """The revision the database is at, or None if mink's tables were never created."""
+    from alembic.migration import MigrationContext
+
+    def read(connection: Connection) -> str | None:
+        postgres = connection.dialect.name == "postgresql"
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "version_table": "alembic_version" if postgres else f"{schema}_alembic_version",
+                "version_table_schema": schema if postgres else None,
+            },
+        )
+        return context.get_current_revision()
+
+    validate_schema_name(schema)
+    return _with_connection(url, read)  # type: ignore[no-any-return]
+
+
+def head() -> str:
+    """The newest revision this version of mink ships."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(SCRIPTS))
+    revision = ScriptDirectory.from_config(config).get_current_head()
+    assert revision is not None, "mink ships at least one migration"
+    return revision

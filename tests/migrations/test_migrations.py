@@ -1,0 +1,126 @@
+"""mink's own schema: created, upgraded, inspected and removed by the shipped migrations."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from mink_runtime import migrations
+from mink_runtime.errors import ConfigurationError, StoreUnavailableError
+
+
+def test_the_required_revision_is_the_newest_shipped_one() -> None:
+    """Stores check the database against the head of the migrations shipped in the package."""
+    assert migrations.REQUIRED_REVISION == migrations.head()
+
+
+def test_sqlite_upgrade_creates_prefixed_tables_and_downgrade_removes_them(tmp_path: Path) -> None:
+    """On SQLite the schema name prefixes the tables; base removes them again."""
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    assert migrations.current(url) is None
+    migrations.upgrade(url)
+    assert migrations.current(url) == migrations.head()
+    migrations.upgrade(url)  # at head already: nothing to do
+    with sqlite3.connect(tmp_path / "app.db") as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    conn.close()
+    assert {"mink_events", "mink_streams", "mink_snapshots", "mink_alembic_version"} <= tables
+    migrations.downgrade(url, "base")
+    assert migrations.current(url) is None
+    with sqlite3.connect(tmp_path / "app.db") as conn:
+        left = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    conn.close()
+    assert not {"mink_events", "mink_streams", "mink_snapshots"} & left
+
+
+@pytest.mark.parametrize("schema", ["Mink", "1mink", "mink-app", "mink;drop", "x" * 49, ""])
+def test_unsafe_schema_names_are_refused(schema: str) -> None:
+    """Schema names are spliced into DDL, so only plain lower-case identifiers pass."""
+    with pytest.raises(ConfigurationError):
+        migrations.upgrade("sqlite:///unused.db", schema=schema)
+
+
+@pytest.mark.parametrize("url", ["mysql://localhost/app", "app.db", "redis://localhost"])
+def test_urls_of_other_databases_are_refused(url: str) -> None:
+    """Only PostgreSQL and SQLite URLs are accepted, with the expected forms named."""
+    with pytest.raises(ConfigurationError):
+        migrations.upgrade(url)
+
+
+def test_an_unreachable_postgres_is_reported_without_the_password() -> None:
+    """A migration that cannot connect says so, without leaking the password."""
+    with pytest.raises(StoreUnavailableError) as raised:
+        migrations.upgrade("postgresql://mink:hunter2@127.0.0.1:1/app?connect_timeout=2")
+    assert "hunter2" not in str(raised.value)
+
+
+@pytest.fixture
+def fresh_schema(postgres_url: str) -> str:
+    schema = "mink_test_migrations"
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    yield schema  # type: ignore[misc]
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+@pytest.mark.postgres
+def test_postgres_upgrade_and_downgrade_round_trip(postgres_url: str, fresh_schema: str) -> None:
+    """Upgrade creates the tables and the append function in the schema; base drops them."""
+    migrations.upgrade(postgres_url, schema=fresh_schema)
+    assert migrations.current(postgres_url, schema=fresh_schema) == migrations.head()
+    with psycopg.connect(postgres_url) as conn:
+        found = conn.execute(
+            "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname = %s AND p.proname = 'append_events'",
+            (fresh_schema,),
+        ).fetchone()
+    assert found == (1,)
+    migrations.downgrade(postgres_url, "base", schema=fresh_schema)
+    assert migrations.current(postgres_url, schema=fresh_schema) is None
+
+
+@pytest.mark.postgres
+def test_replicas_migrating_at_once_migrate_exactly_once(
+    postgres_url: str, fresh_schema: str
+) -> None:
+    """Four processes started together all upgrade successfully: the advisory lock lets the
+    first migrate and the others find the schema at head."""
+    script = (
+        "import sys; from mink_runtime import migrations; "
+        "migrations.upgrade(sys.argv[1], schema=sys.argv[2])"
+    )
+    processes = [
+        subprocess.Popen([sys.executable, "-c", script, postgres_url, fresh_schema])
+        for _ in range(4)
+    ]
+    assert [p.wait(timeout=120) for p in processes] == [0, 0, 0, 0]
+    assert migrations.current(postgres_url, schema=fresh_schema) == migrations.head()
+
+
+@pytest.mark.postgres
+def test_threads_of_one_process_migrating_at_once_take_turns(
+    postgres_url: str, fresh_schema: str
+) -> None:
+    """Upgrades from several threads of one process run one after another, all succeeding."""
+    errors: list[BaseException] = []
+
+    def migrate() -> None:
+        try:
+            migrations.upgrade(postgres_url, schema=fresh_schema)
+        except BaseException as error:  # collected and asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=migrate) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert migrations.current(postgres_url, schema=fresh_schema) == migrations.head()
