@@ -1,0 +1,517 @@
+"""`PostgresEventStore`: the production event store, on PostgreSQL through psycopg 3.
+
+- An append is one round trip: one call of the `append_events` function, which locks the
+  stream's row, checks the expected version (and recognises a retried append) before drawing
+  any position, inserts the events and moves the stream's version.
+- The global log is read in `(transaction_id, position)` order, only below the oldest running
+  transaction (`pg_snapshot_xmin`), so that a reader never skips an event that commits late and
+  writers never take a table lock (docs/adr/0002).
+- Stream reads are never gated, and honour truncation, max count and max age in one query.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Collection, Sequence
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any, Self
+
+import orjson
+from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
+
+from mink_runtime.adapters.postgres._adapt import JsonBytes, configure
+from mink_runtime.adapters.postgres._errors import translate_errors
+from mink_runtime.adapters.postgres._snapshot_store import PostgresSnapshotStore
+from mink_runtime.adapters.postgres._sql import Statements
+from mink_runtime.domain import (
+    AppendResult,
+    Checkpoint,
+    EncodedEvent,
+    EventCodec,
+    EventRegistry,
+    ExpectedVersion,
+    LogSlice,
+    RecordedEvent,
+    Serializer,
+    StreamInfo,
+    StreamMetadata,
+    StreamState,
+    conflict_error,
+    expectation_holds,
+    validate_append,
+)
+from mink_runtime.domain._codec import JSON_CONTENT_TYPE
+from mink_runtime.errors import (
+    ConfigurationError,
+    SchemaNotReadyError,
+    StoreUnavailableError,
+    StreamDeletedError,
+    StreamNotFoundError,
+    TransactionConflictError,
+)
+from mink_runtime.migrations import (
+    DEFAULT_SCHEMA,
+    REQUIRED_REVISION,
+    upgrade,
+    validate_schema_name,
+)
+from mink_runtime.urls import redact_url
+
+__all__ = ["PostgresEventStore"]
+
+_EXPECTED_CODES = {
+    ExpectedVersion.ANY: -1,
+    ExpectedVersion.NO_STREAM: -2,
+    ExpectedVersion.STREAM_EXISTS: -3,
+}
+_STATES = (StreamState.ACTIVE, StreamState.DELETED, StreamState.TOMBSTONED)
+
+Pool = AsyncConnectionPool[AsyncConnection[Any]]
+
+
+class PostgresEventStore:
+    """The event store on PostgreSQL. Make one with `await PostgresEventStore.connect(url)`."""
+
+    def __init__(
+        self,
+        pool: Pool,
+        *,
+        schema: str = DEFAULT_SCHEMA,
+        registry: EventRegistry | None = None,
+        serializer: Serializer | None = None,
+        tenant_id: str = "",
+    ) -> None:
+        """Use an open pool whose connections are autocommit and configured by `configure`.
+
+        Prefer `connect()`, which builds such a pool.
+        """
+        self.codec = EventCodec(registry, serializer)
+        self.tenant_id = tenant_id
+        self.schema = validate_schema_name(schema)
+        self._pool = pool
+        self._sql = Statements.for_schema(self.schema)
+        self._scoped = False
+        self._owns_pool = False
+        self.snapshots = PostgresSnapshotStore(pool, self._sql, tenant_id=tenant_id)
+
+    @classmethod
+    async def connect(
+        cls,
+        url: str,
+        *,
+        schema: str = DEFAULT_SCHEMA,
+        registry: EventRegistry | None = None,
+        serializer: Serializer | None = None,
+        min_size: int = 1,
+        max_size: int = 10,
+        timeout: float = 10.0,
+        migrate: bool = False,
+    ) -> PostgresEventStore:
+        """Open a connection pool to `url` (`postgresql://user:pass@host:5432/db`).
+
+        With `migrate=True` mink's tables are created or upgraded first; otherwise they must
+        already be at the revision this version of mink needs.
+
+        Raises:
+            StoreUnavailableError: the server cannot be reached within `timeout` seconds.
+            SchemaNotReadyError: the tables are missing or at another revision.
+        """
+        validate_schema_name(schema)
+        conninfo = _conninfo(url)
+        if migrate:
+            await asyncio.to_thread(upgrade, url, schema=schema)
+        pool: Pool = AsyncConnectionPool(
+            conninfo,
+            min_size=min_size,
+            max_size=max_size,
+            kwargs={"autocommit": True},
+            configure=configure,
+            open=False,
+            timeout=timeout,
+            name=f"mink-{schema}",
+        )
+        try:
+            await pool.open(wait=True, timeout=timeout)
+        except Exception as error:
+            await pool.close()
+            raise StoreUnavailableError(
+                f"cannot connect to PostgreSQL at {redact_url(url)} within {timeout:g} s; "
+                "is the server running and the URL right?"
+            ) from error
+        store = cls(pool, schema=schema, registry=registry, serializer=serializer)
+        store._owns_pool = True
+        try:
+            await store._check_schema()
+        except BaseException:
+            await store.close()
+            raise
+        return store
+
+    async def _check_schema(self) -> None:
+        async with self._pool.connection() as conn:
+            with translate_errors(schema=self.schema):
+                row = await (await conn.execute(self._sql.schema_revision)).fetchone()
+        revision = row[0] if row else None
+        if revision != REQUIRED_REVISION:
+            raise SchemaNotReadyError(
+                f"mink's tables in schema {self.schema!r} are at revision {revision}, this "
+                f"version of mink needs {REQUIRED_REVISION}; run `mink migrate up`, or connect "
+                "with migrate=True"
+            )
+
+    def for_tenant(self, tenant_id: str) -> Self:
+        view = type(self).__new__(type(self))
+        view.__dict__.update(self.__dict__)
+        view.tenant_id = tenant_id
+        view._scoped = True
+        view._owns_pool = False
+        view.snapshots = PostgresSnapshotStore(self._pool, self._sql, tenant_id=tenant_id)
+        return view
+
+    async def close(self) -> None:
+        """Close the pool, if this store opened it."""
+        if self._owns_pool:
+            await self._pool.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # --- writing -------------------------------------------------------------------------
+
+    async def append(
+        self,
+        stream_id: str,
+        events: Sequence[object],
+        *,
+        expected_version: int | ExpectedVersion = ExpectedVersion.ANY,
+    ) -> AppendResult:
+        params, encoded = self._append_params(stream_id, events, expected_version)
+        async with self._pool.connection() as conn:
+            try:
+                return await _append(conn, self._sql.append, stream_id, params, encoded, self.schema)
+            except TransactionConflictError:
+                # Nothing was written; a fresh transaction is younger than every writer so far.
+                return await _append(conn, self._sql.append, stream_id, params, encoded, self.schema)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[_PostgresTransaction]:
+        async with self._pool.connection() as conn:
+            with translate_errors(schema=self.schema):
+                async with conn.transaction():
+                    yield _PostgresTransaction(self, conn)
+
+    def _append_params(
+        self, stream_id: str, events: Sequence[object], expected: int | ExpectedVersion
+    ) -> tuple[tuple[Any, ...], list[EncodedEvent]]:
+        validate_append(stream_id, expected, len(events))
+        encode = self.codec.encode
+        encoded = [encode(e) for e in events]
+        content_type = encoded[0].content_type
+        if content_type == JSON_CONTENT_TYPE:
+            data: JsonBytes | None = JsonBytes(b"[" + b",".join([e.data for e in encoded]) + b"]")
+            binary = None
+            content_type_param = None
+        else:
+            data, binary, content_type_param = None, [e.data for e in encoded], content_type
+        metadata = [e.metadata for e in encoded]
+        metadata_param = (
+            JsonBytes(b"[" + b",".join([m or b"null" for m in metadata]) + b"]")
+            if any(metadata)
+            else None
+        )
+        params = (
+            self.tenant_id,
+            stream_id,
+            expected if isinstance(expected, int) else _EXPECTED_CODES[expected],
+            [e.event_id for e in encoded],
+            [e.type for e in encoded],
+            [e.schema_version for e in encoded],
+            data,
+            binary,
+            content_type_param,
+            metadata_param,
+        )
+        return params, encoded
+
+    # --- reading -------------------------------------------------------------------------
+
+    async def read_stream(
+        self,
+        stream_id: str,
+        *,
+        from_version: int | None = None,
+        backwards: bool = False,
+        limit: int | None = None,
+    ) -> list[RecordedEvent]:
+        if limit is not None and limit <= 0:
+            await self._require_readable(stream_id)
+            return []
+        params = {
+            "tenant": self.tenant_id,
+            "stream": stream_id,
+            "from": from_version if from_version is not None else (1 << 62 if backwards else 1),
+            "limit": limit,
+        }
+        sql = self._sql.read_backward if backwards else self._sql.read_forward
+        async with self._pool.connection() as conn:
+            with translate_errors(stream_id, schema=self.schema):
+                cursor = await conn.execute(sql, params)
+                rows = await cursor.fetchall()
+        if not rows:
+            raise StreamNotFoundError(stream_id)
+        state, version = rows[0][0], rows[0][1]
+        _check_readable(stream_id, _STATES[state], version)
+        if rows[0][2] is None:
+            return []
+        decode = self._decode
+        return [decode(row, 2) for row in rows]
+
+    async def _require_readable(self, stream_id: str) -> None:
+        info = await self.get_stream(stream_id)
+        _check_readable(stream_id, info.state, info.version)
+
+    async def read_all(
+        self,
+        *,
+        after: Checkpoint = Checkpoint.START,
+        limit: int = 1000,
+        categories: Collection[str] | None = None,
+        event_types: Collection[str] | None = None,
+    ) -> LogSlice:
+        if limit <= 0:
+            raise ConfigurationError(f"read_all needs a limit of 1 or more, got {limit}")
+        params = {
+            "xid": after.transaction,
+            "position": after.position,
+            "tenant": self.tenant_id if self._scoped else None,
+            "categories": list(categories) if categories is not None else None,
+            "types": list(event_types) if event_types is not None else None,
+            "limit": limit,
+        }
+        async with self._pool.connection() as conn:
+            with translate_errors(schema=self.schema):
+                cursor = await conn.execute(self._sql.read_all, params)
+                rows = await cursor.fetchall()
+        horizon = rows[0][0]
+        if rows[0][1] is None:
+            rows = []
+        decode = self._decode
+        events = [decode(row, 1) for row in rows]
+        checkpoint = events[-1].checkpoint if events else after
+        is_end = len(events) < limit
+        if is_end:
+            # Everything below the horizon has been read: later events all sort after it.
+            checkpoint = max(checkpoint, Checkpoint(horizon, 0))
+        return LogSlice(events=events, checkpoint=checkpoint, is_end=is_end)
+
+    async def head(self) -> Checkpoint:
+        async with self._pool.connection() as conn:
+            with translate_errors(schema=self.schema):
+                if self._scoped:
+                    cursor = await conn.execute(self._sql.head_of_tenant, (self.tenant_id,))
+                else:
+                    cursor = await conn.execute(self._sql.head)
+                row = await cursor.fetchone()
+        return Checkpoint(row[0], row[1]) if row else Checkpoint.START
+
+    async def get_stream(self, stream_id: str) -> StreamInfo:
+        async with self._pool.connection() as conn:
+            with translate_errors(stream_id, schema=self.schema):
+                cursor = await conn.execute(self._sql.get_stream, (self.tenant_id, stream_id))
+                row = await cursor.fetchone()
+        if row is None:
+            raise StreamNotFoundError(stream_id)
+        return _stream_info(row)
+
+    async def list_streams(
+        self, *, category: str | None = None, after: str | None = None, limit: int = 100
+    ) -> list[StreamInfo]:
+        params = {"tenant": self.tenant_id, "after": after, "category": category, "limit": limit}
+        async with self._pool.connection() as conn:
+            with translate_errors(schema=self.schema):
+                cursor = await conn.execute(self._sql.list_streams, params)
+                rows = await cursor.fetchall()
+        return [_stream_info(row) for row in rows]
+
+    # --- stream management ---------------------------------------------------------------
+
+    async def delete_stream(
+        self,
+        stream_id: str,
+        *,
+        hard: bool = False,
+        expected_version: int | ExpectedVersion = ExpectedVersion.ANY,
+    ) -> None:
+        key = (self.tenant_id, stream_id)
+        async with self._pool.connection() as conn:
+            with translate_errors(stream_id, schema=self.schema):
+                async with conn.transaction():
+                    row = await (await conn.execute(self._sql.lock_stream, key)).fetchone()
+                    if row is None:
+                        raise StreamNotFoundError(stream_id)
+                    version, state = row[0], _STATES[row[1]]
+                    if not expectation_holds(
+                        stream_id, expected_version, version=version, state=state
+                    ):
+                        raise conflict_error(
+                            stream_id, expected_version, version=version, state=state
+                        )
+                    if not hard:
+                        await conn.execute(self._sql.soft_delete, key)
+                        return
+                    await conn.execute(self._sql.delete_events, key)
+                    await conn.execute(self._sql.delete_snapshot, key)
+                    await conn.execute(self._sql.tombstone, key)
+
+    async def truncate_stream(self, stream_id: str, *, before_version: int) -> None:
+        key = (self.tenant_id, stream_id)
+        async with self._pool.connection() as conn:
+            with translate_errors(stream_id, schema=self.schema):
+                async with conn.transaction():
+                    row = await (await conn.execute(self._sql.lock_stream, key)).fetchone()
+                    state = _STATES[row[1]] if row else None
+                    if state is None or state is StreamState.DELETED:
+                        raise StreamNotFoundError(stream_id)
+                    if state is StreamState.TOMBSTONED:
+                        raise StreamDeletedError(stream_id)
+                    await conn.execute(self._sql.truncate, (before_version, *key))
+
+    async def set_stream_metadata(self, stream_id: str, metadata: StreamMetadata) -> None:
+        params = (
+            self.tenant_id,
+            stream_id,
+            metadata.max_count,
+            None if metadata.max_age is None else metadata.max_age.total_seconds(),
+            JsonBytes(orjson.dumps(dict(metadata.custom))) if metadata.custom else None,
+        )
+        async with self._pool.connection() as conn:
+            with translate_errors(stream_id, schema=self.schema):
+                row = await (await conn.execute(self._sql.set_metadata, params)).fetchone()
+        if row is None:
+            raise StreamDeletedError(stream_id)
+
+    # --- decoding ------------------------------------------------------------------------
+
+    def _decode(self, row: tuple[Any, ...], at: int) -> RecordedEvent:
+        (
+            event_id,
+            tenant_id,
+            stream_id,
+            version,
+            position,
+            transaction_id,
+            event_type,
+            schema_version,
+            data,
+            data_binary,
+            content_type,
+            metadata,
+            recorded_at,
+        ) = row[at : at + 13]
+        return self.codec.decode(
+            event_id=event_id,
+            stream_id=stream_id,
+            version=version,
+            position=position,
+            transaction_id=transaction_id,
+            type_name=event_type,
+            schema_version=schema_version,
+            data=data if data is not None else data_binary,
+            content_type=content_type or JSON_CONTENT_TYPE,
+            metadata=metadata,
+            recorded_at=recorded_at,
+            tenant_id=tenant_id,
+        )
+
+
+class _PostgresTransaction:
+    """Appends on one connection inside one PostgreSQL transaction."""
+
+    def __init__(self, store: PostgresEventStore, conn: AsyncConnection[Any]) -> None:
+        self._store = store
+        self._conn = conn
+
+    async def append(
+        self,
+        stream_id: str,
+        events: Sequence[object],
+        *,
+        expected_version: int | ExpectedVersion = ExpectedVersion.ANY,
+    ) -> AppendResult:
+        store = self._store
+        params, encoded = store._append_params(stream_id, events, expected_version)
+        return await _append(
+            self._conn, store._sql.append, stream_id, params, encoded, store.schema
+        )
+
+
+async def _append(
+    conn: AsyncConnection[Any],
+    sql: str,
+    stream_id: str,
+    params: tuple[Any, ...],
+    encoded: list[EncodedEvent],
+    schema: str,
+) -> AppendResult:
+    with translate_errors(stream_id, schema=schema):
+        cursor = await conn.execute(sql, params)
+        row = await cursor.fetchone()
+    assert row is not None
+    version, positions, transaction_id = row
+    return AppendResult(
+        stream_id=stream_id,
+        version=version,
+        positions=tuple(positions),
+        checkpoint=Checkpoint(transaction_id, positions[-1]),
+        size=sum(len(e.data) for e in encoded),
+    )
+
+
+def _check_readable(stream_id: str, state: StreamState, version: int) -> None:
+    if state is StreamState.TOMBSTONED:
+        raise StreamDeletedError(stream_id)
+    if state is StreamState.DELETED or version == 0:
+        raise StreamNotFoundError(stream_id)
+
+
+def _stream_info(row: tuple[Any, ...]) -> StreamInfo:
+    (
+        stream_id,
+        tenant_id,
+        version,
+        state,
+        truncate_before,
+        max_count,
+        max_age_seconds,
+        custom,
+        created_at,
+        updated_at,
+    ) = row
+    return StreamInfo(
+        stream_id=stream_id,
+        tenant_id=tenant_id,
+        version=version,
+        state=_STATES[state],
+        truncate_before=truncate_before,
+        metadata=StreamMetadata(
+            max_count=max_count,
+            max_age=None if max_age_seconds is None else timedelta(seconds=max_age_seconds),
+            custom=orjson.loads(custom) if custom is not None else {},
+        ),
+        created_at=created_at,
+        updated_at=updated_at,
+    )
+
+
+def _conninfo(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme not in ("postgresql", "postgres", "postgresql+psycopg"):
+        raise ConfigurationError(
+            f"{redact_url(url)!r} is not a PostgreSQL URL; write postgresql://user@host:5432/db"
+        )
+    return f"postgresql://{rest}"

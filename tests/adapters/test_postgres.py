@@ -1,0 +1,149 @@
+"""The PostgreSQL backend against the shared contracts, and what is particular to it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import psycopg
+import pytest
+
+from mink_runtime import migrations
+from mink_runtime.adapters.postgres import PostgresEventStore, PostgresSnapshotStore
+from mink_runtime.errors import (
+    ConfigurationError,
+    SchemaNotReadyError,
+    StoreUnavailableError,
+    StreamNotFoundError,
+    TransactionConflictError,
+)
+from mink_runtime.ports import EventStore
+from mink_runtime.testing import (
+    EventStoreContract,
+    SnapshotStoreContract,
+    StoreFactory,
+    contract_registry,
+)
+from mink_runtime.testing._contract_events import ItemAdded
+
+pytestmark = pytest.mark.postgres
+
+
+class TestPostgresEventStore(EventStoreContract):
+    @pytest.fixture
+    async def make_store(
+        self, postgres_url: str, clean_postgres: str
+    ) -> AsyncIterator[StoreFactory]:
+        stores: list[PostgresEventStore] = []
+
+        async def make(share_with: object = None, **options: Any) -> EventStore:
+            store = await PostgresEventStore.connect(
+                postgres_url, schema=clean_postgres, max_size=12, **options
+            )
+            stores.append(store)
+            return store
+
+        yield make
+        for store in stores:
+            await store.close()
+
+
+class TestPostgresSnapshotStore(SnapshotStoreContract):
+    @pytest.fixture
+    async def event_store(
+        self, postgres_url: str, clean_postgres: str
+    ) -> AsyncIterator[PostgresEventStore]:
+        store = await PostgresEventStore.connect(postgres_url, schema=clean_postgres)
+        yield store
+        await store.close()
+
+    @pytest.fixture
+    def snapshot_store(self, event_store: PostgresEventStore) -> PostgresSnapshotStore:
+        return event_store.snapshots
+
+    @pytest.fixture
+    def tenant_snapshot_store(self, event_store: PostgresEventStore) -> PostgresSnapshotStore:
+        return event_store.for_tenant("acme").snapshots
+
+
+async def test_connect_to_an_unmigrated_schema_names_the_fix(postgres_url: str) -> None:
+    """A schema without mink's tables is reported with the command that creates them."""
+    with pytest.raises(SchemaNotReadyError, match="mink migrate up"):
+        await PostgresEventStore.connect(postgres_url, schema="mink_never_created")
+
+
+async def test_connect_with_migrate_creates_the_tables(postgres_url: str) -> None:
+    """migrate=True creates the schema, after which appends work."""
+    schema = "mink_test_migrate_on_connect"
+    try:
+        store = await PostgresEventStore.connect(
+            postgres_url, schema=schema, migrate=True, registry=contract_registry
+        )
+        async with store:
+            result = await store.append("order-1", [ItemAdded("a")])
+            assert result.version == 1
+        assert migrations.current(postgres_url, schema=schema) == migrations.REQUIRED_REVISION
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+async def test_an_unreachable_server_is_reported_without_the_password() -> None:
+    """Connection failures say where, never with which password."""
+    url = "postgresql://mink:s3cret-pw@127.0.0.1:1/nowhere"
+    with pytest.raises(StoreUnavailableError) as raised:
+        await PostgresEventStore.connect(url, timeout=1.0)
+    assert "s3cret-pw" not in str(raised.value)
+    assert "127.0.0.1" in str(raised.value)
+
+
+async def test_a_non_postgres_url_is_a_configuration_error() -> None:
+    """A SQLite URL handed to the PostgreSQL store is refused with a hint."""
+    with pytest.raises(ConfigurationError, match="postgresql://"):
+        await PostgresEventStore.connect("sqlite:///app.db")
+
+
+async def test_json_events_are_stored_as_queryable_jsonb(
+    postgres_url: str, clean_postgres: str
+) -> None:
+    """JSON event data lands in a jsonb column that SQL can query."""
+    store = await PostgresEventStore.connect(
+        postgres_url, schema=clean_postgres, registry=contract_registry
+    )
+    async with store:
+        await store.append("order-1", [ItemAdded("sku-9", 4)])
+    async with await psycopg.AsyncConnection.connect(postgres_url) as conn:
+        cursor = await conn.execute(
+            f"SELECT data->>'sku', (data->>'quantity')::int, data_binary "
+            f"FROM {clean_postgres}.events"
+        )
+        assert await cursor.fetchall() == [("sku-9", 4, None)]
+
+
+async def test_an_older_transaction_cannot_append_behind_a_younger_one(
+    postgres_url: str, clean_postgres: str
+) -> None:
+    """A transaction that began writing before another committed to the same stream is refused
+    (its events would precede the younger ones in the global log); nothing of it is written."""
+    store = await PostgresEventStore.connect(
+        postgres_url, schema=clean_postgres, registry=contract_registry, max_size=4
+    )
+    async with store:
+        await store.append("order-1", [ItemAdded("v1")])
+        with pytest.raises(TransactionConflictError):
+            async with store.transaction() as tx:
+                await tx.append("invoice-1", [ItemAdded("takes the older id")])
+                await store.append("order-1", [ItemAdded("v2 by a younger transaction")])
+                await tx.append("order-1", [ItemAdded("would be v3")])
+        assert [e.data.sku for e in await store.read_stream("order-1")] == [
+            "v1",
+            "v2 by a younger transaction",
+        ]
+        with pytest.raises(StreamNotFoundError):
+            await store.read_stream("invoice-1")
+        # Run again, the transaction is younger than every writer and goes through.
+        async with store.transaction() as tx:
+            await tx.append("invoice-1", [ItemAdded("takes the older id")])
+            await tx.append("order-1", [ItemAdded("v3")])
+        log = (await store.read_all()).events
+        assert [e.version for e in log if e.stream_id == "order-1"] == [1, 2, 3]
