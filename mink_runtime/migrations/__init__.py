@@ -37,6 +37,7 @@ __all__ = [
     "schema_of",
     "sqlalchemy_url",
     "upgrade",
+    "upgrade_on",
     "validate_schema_name",
 ]
 
@@ -156,6 +157,18 @@ def upgrade(url: str, *, schema: str = DEFAULT_SCHEMA, revision: str = "head") -
     from alembic import command
 
     _with_connection(url, lambda c: command.upgrade(_config(c, schema), revision))
+
+
+def upgrade_on(
+    connection: Connection, *, schema: str = DEFAULT_SCHEMA, revision: str = "head"
+) -> None:
+    """Bring mink's tables up to `revision` through an open SQLAlchemy connection, inside the
+    transaction the caller holds (the caller commits). For databases that live in one
+    connection only, such as in-memory SQLite."""
+    from alembic import command
+
+    with _in_process:
+        command.upgrade(_config(connection, schema), revision)
 
 
 def downgrade(url: str, revision: str, *, schema: str = DEFAULT_SCHEMA) -> None:

@@ -17,7 +17,7 @@ from mink_runtime.errors import ConfigurationError, StoreUnavailableError
 
 def test_the_required_revision_is_the_newest_shipped_one() -> None:
     """Stores check the database against the head of the migrations shipped in the package."""
-    assert migrations.REQUIRED_REVISION == migrations.head()
+    assert migrations.head() == migrations.REQUIRED_REVISION
 
 
 def test_sqlite_upgrade_creates_prefixed_tables_and_downgrade_removes_them(tmp_path: Path) -> None:
@@ -40,10 +40,10 @@ def test_sqlite_upgrade_creates_prefixed_tables_and_downgrade_removes_them(tmp_p
 
 
 @pytest.mark.parametrize("schema", ["Mink", "1mink", "mink-app", "mink;drop", "x" * 49, ""])
-def test_unsafe_schema_names_are_refused(schema: str) -> None:
+def test_unsafe_schema_names_are_refused(schema: str, tmp_path: Path) -> None:
     """Schema names are spliced into DDL, so only plain lower-case identifiers pass."""
     with pytest.raises(ConfigurationError):
-        migrations.upgrade("sqlite:///unused.db", schema=schema)
+        migrations.upgrade(f"sqlite:///{tmp_path / 'unused.db'}", schema=schema)
 
 
 @pytest.mark.parametrize("url", ["mysql://localhost/app", "app.db", "redis://localhost"])

@@ -1,0 +1,20 @@
+"""The SQLite backend (stdlib `sqlite3`, WAL): mink's embedded default.
+
+```python
+store = await SQLiteEventStore.open("app.db")            # migrated with `mink migrate up`
+store = await SQLiteEventStore.open(":memory:", migrate=True)
+async with store:
+    await store.append("order-1", [OrderPlaced(...)], expected_version=NO_STREAM)
+    snapshot = await store.snapshots.load("order-1")      # SQLiteSnapshotStore, same database
+```
+
+The modules behind it: `_event_store` (the store), `_append` and `_transaction` (writing),
+`_connection` (connections, locking, busy waits), `_sql` (statements), `_rows` (row formats),
+`_schema` (migrations and the schema check), `_snapshot_store`, `_errors` (the `sqlite3` edge).
+"""
+
+from mink_runtime.adapters.sqlite._event_store import SQLiteEventStore
+from mink_runtime.adapters.sqlite._snapshot_store import SQLiteSnapshotStore
+from mink_runtime.adapters.sqlite._transaction import SQLiteTransaction
+
+__all__ = ["SQLiteEventStore", "SQLiteSnapshotStore", "SQLiteTransaction"]
