@@ -191,12 +191,13 @@ class PostgresEventStore:
         expected_version: int | ExpectedVersion = ExpectedVersion.ANY,
     ) -> AppendResult:
         params, encoded = self._append_params(stream_id, events, expected_version)
+        sql, schema = self._sql.append, self.schema
         async with self._pool.connection() as conn:
             try:
-                return await _append(conn, self._sql.append, stream_id, params, encoded, self.schema)
+                return await _append(conn, sql, stream_id, params, encoded, schema)
             except TransactionConflictError:
                 # Nothing was written; a fresh transaction is younger than every writer so far.
-                return await _append(conn, self._sql.append, stream_id, params, encoded, self.schema)
+                return await _append(conn, sql, stream_id, params, encoded, schema)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[_PostgresTransaction]:

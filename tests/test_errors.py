@@ -1,0 +1,128 @@
+"""`mink_runtime.errors`: one tree under `MinkError`, data as attributes, picklable.
+
+(The errors module sits below the domain layer, which raises most of them; its tests live here.)
+"""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from mink_runtime import errors
+from mink_runtime.errors import (
+    AggregateError,
+    AggregateNotFoundError,
+    ConcurrencyError,
+    ConfigurationError,
+    DuplicateEventError,
+    EventStoreError,
+    MinkError,
+    MissingApplyHandlerError,
+    SchemaNotReadyError,
+    SerializationError,
+    StoreUnavailableError,
+    StreamDeletedError,
+    StreamNotFoundError,
+    TransactionConflictError,
+    UnknownEventTypeError,
+)
+
+EXAMPLES: list[tuple[MinkError, dict[str, object]]] = [
+    (MinkError("base"), {}),
+    (ConfigurationError("bad setting"), {}),
+    (SerializationError("bad data"), {}),
+    (UnknownEventTypeError("who?", type_name="order.Placed"), {"type_name": "order.Placed"}),
+    (EventStoreError("store"), {}),
+    (
+        ConcurrencyError("order-1", expected_version=3, actual_version=5),
+        {"stream_id": "order-1", "expected_version": 3, "actual_version": 5},
+    ),
+    (StreamNotFoundError("order-1"), {"stream_id": "order-1"}),
+    (StreamDeletedError("order-1"), {"stream_id": "order-1"}),
+    (
+        DuplicateEventError("order-1", event_id="e-1"),
+        {"stream_id": "order-1", "event_id": "e-1"},
+    ),
+    (TransactionConflictError("order-1"), {"stream_id": "order-1"}),
+    (StoreUnavailableError("timed out"), {}),
+    (SchemaNotReadyError("migrate first"), {}),
+    (AggregateError("misuse"), {}),
+    (
+        AggregateNotFoundError("Order", "42"),
+        {"aggregate_type": "Order", "aggregate_id": "42"},
+    ),
+    (
+        MissingApplyHandlerError("Order", "Shipped"),
+        {"aggregate_type": "Order", "event_type": "Shipped"},
+    ),
+]
+IDS = [type(error).__name__ for error, _ in EXAMPLES]
+
+
+def test_the_examples_cover_every_error_class() -> None:
+    """Each error class of the module is exercised by the tests below."""
+    classes = {
+        value
+        for value in vars(errors).values()
+        if isinstance(value, type) and value.__module__ == errors.__name__
+    }
+    assert {type(error) for error, _ in EXAMPLES} == classes
+
+
+@pytest.mark.parametrize(("error", "attributes"), EXAMPLES, ids=IDS)
+def test_every_error_is_a_mink_error_carrying_its_data(
+    error: MinkError, attributes: dict[str, object]
+) -> None:
+    """`except MinkError` catches all of them, and their data is readable as attributes."""
+    assert isinstance(error, MinkError)
+    assert {name: getattr(error, name) for name in attributes} == attributes
+
+
+@pytest.mark.parametrize(("error", "attributes"), EXAMPLES, ids=IDS)
+def test_every_error_survives_pickling_with_its_message_and_data(
+    error: MinkError, attributes: dict[str, object]
+) -> None:
+    """Errors crossing a process boundary arrive with the same type, message and attributes."""
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is type(error)
+    assert str(copy) == str(error)
+    assert {name: getattr(copy, name) for name in attributes} == attributes
+
+
+def test_the_tree_groups_errors_under_their_families() -> None:
+    """Store, aggregate and serialization errors can be caught by family."""
+    assert issubclass(UnknownEventTypeError, SerializationError)
+    for store_error in (
+        ConcurrencyError,
+        StreamNotFoundError,
+        StreamDeletedError,
+        DuplicateEventError,
+        TransactionConflictError,
+        StoreUnavailableError,
+        SchemaNotReadyError,
+    ):
+        assert issubclass(store_error, EventStoreError)
+    assert issubclass(AggregateNotFoundError, AggregateError)
+    assert issubclass(MissingApplyHandlerError, AggregateError)
+
+
+@pytest.mark.parametrize(
+    ("expected", "phrase"),
+    [(3, "expected version 3"), ("no_stream", "expected no stream"), ("any", "any version")],
+)
+def test_a_concurrency_error_says_what_was_expected_in_words(
+    expected: int | str, phrase: str
+) -> None:
+    """The message reads naturally for version numbers and for the named expectations."""
+    error = ConcurrencyError("order-1", expected_version=expected, actual_version=None)
+    assert phrase in str(error)
+    assert "does not exist" in str(error)
+
+
+def test_a_duplicate_event_error_without_an_id_still_explains_itself() -> None:
+    """When the duplicate id is unknown the message says so, and suggests uuid7()."""
+    error = DuplicateEventError("order-1")
+    assert error.event_id is None
+    assert "an event id of this append" in str(error)
+    assert "uuid7()" in str(error)
