@@ -1,0 +1,1 @@
+"""The `mink` command-line tool."""

@@ -1,0 +1,41 @@
+"""The `mink` command: for now, its version and help."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from mink_runtime import __version__
+
+
+def run_mink(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "from mink_cli.app import main; main()", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_version_prints_the_package_version() -> None:
+    """`mink --version` prints the installed version and exits 0."""
+    result = run_mink("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"mink {__version__}"
+
+
+def test_version_does_not_import_typer() -> None:
+    """The version answer stays fast: it imports neither Typer nor the runtime's adapters."""
+    probe = (
+        "import sys; sys.argv = ['mink', '--version']; from mink_cli.app import main; main(); "
+        "print(sorted(m for m in ('typer', 'rich', 'psycopg', 'sqlalchemy') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_help_describes_the_tool() -> None:
+    """`mink --help` says what mink is."""
+    result = run_mink("--help")
+    assert result.returncode == 0
+    assert "event sourcing" in result.stdout.lower()
