@@ -18,7 +18,9 @@ the async method, awaited there.
 
 from __future__ import annotations
 
+import _thread
 import asyncio
+import contextvars
 import threading
 from collections.abc import Collection, Coroutine, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, contextmanager
@@ -68,6 +70,7 @@ class _Portal:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
+        self._contexts = threading.local()
 
     def loop(self) -> asyncio.AbstractEventLoop:
         loop = self._loop
@@ -92,6 +95,12 @@ class _Portal:
         loop.run_forever()
 
     def call(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run `coroutine` on the loop and wait for it.
+
+        Each calling thread has a `contextvars.Context` of its own that all its calls run in,
+        so what one call leaves in context variables (an open transaction) the next call from
+        the same thread sees, as consecutive awaits of one task would.
+        """
         loop = self.loop()
         if threading.current_thread() is self._thread:
             coroutine.close()
@@ -99,7 +108,29 @@ class _Portal:
                 "the sync door was called from mink's own event-loop thread; "
                 "await the async API there instead"
             )
-        return asyncio.run_coroutine_threadsafe(coroutine, loop).result()
+        context = getattr(self._contexts, "context", None)
+        if context is None:
+            context = self._contexts.context = contextvars.Context()
+        done = _thread.allocate_lock()  # the cheapest signal between two threads
+        done.acquire()
+        outcome: list[asyncio.Task[T]] = []
+
+        def finished(task: asyncio.Task[T]) -> None:
+            outcome.append(task)
+            done.release()
+
+        def start() -> None:
+            task = loop.create_task(coroutine, context=context)
+            task.add_done_callback(finished)
+            outcome.append(task)
+
+        loop.call_soon_threadsafe(start)
+        try:
+            done.acquire()
+        except BaseException:  # interrupted (Ctrl-C): stop the work too
+            loop.call_soon_threadsafe(lambda: outcome[0].cancel() if outcome else None)
+            raise
+        return outcome[-1].result()
 
 
 _portal = _Portal()

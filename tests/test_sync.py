@@ -126,3 +126,16 @@ def test_the_blocking_postgres_store_works_end_to_end(
         accounts.save(account)
         assert accounts.load("7").balance == 3
         assert store.head() == store.read_all().events[-1].checkpoint
+
+
+def test_blocking_appends_inside_a_blocking_transaction_join_it() -> None:
+    """As with the async API, a store append inside the block joins the transaction: one
+    thread's calls share one context."""
+    with sync.InMemoryEventStore(registry=registry) as store:
+        with pytest.raises(RuntimeError, match="undo"), store.transaction():
+            store.append("account-1", [Deposited(1)])
+            raise RuntimeError("undo")
+        assert store.list_streams() == []
+        with store.transaction():
+            store.append("account-1", [Deposited(1)])
+        assert len(store.read_stream("account-1")) == 1

@@ -654,3 +654,65 @@ class EventStoreContract:
             for w in range(writers):
                 mine = [e for e in seen if e.stream_id == f"order-{w}"]
                 assert [e.version for e in mine] == list(range(1, per_writer + 1))
+
+    # --- the ambient transaction ---------------------------------------------------------
+
+    async def test_appends_through_the_store_inside_a_transaction_join_it(
+        self, store: EventStore
+    ) -> None:
+        """Inside `store.transaction()`, `store.append` (a repository's save, say) joins the
+        transaction: it commits with it, and rolls back with it."""
+        async with store.transaction() as tx:
+            await tx.append("order-1", items(1))
+            await store.append("order-2", items(1), expected_version=NO_STREAM)
+        assert len(await store.read_stream("order-2")) == 1
+        with pytest.raises(RuntimeError, match="undo"):
+            async with store.transaction() as tx:
+                await store.append("order-3", items(1))
+                await tx.append("order-4", items(1))
+                raise RuntimeError("undo")
+        for stream_id in ("order-3", "order-4"):
+            with pytest.raises(StreamNotFoundError):
+                await store.read_stream(stream_id)
+
+    async def test_a_nested_transaction_joins_the_outer_one(self, store: EventStore) -> None:
+        """A block inside a block is the same transaction: the outer one decides."""
+        with pytest.raises(RuntimeError, match="outer"):
+            async with store.transaction() as outer:
+                await outer.append("order-1", items(1))
+                async with store.transaction() as inner:
+                    await inner.append("order-2", items(1))
+                raise RuntimeError("outer fails after the inner block ended")
+        assert (await store.read_all()).events == []
+
+    async def test_another_tenants_view_joins_the_open_transaction(self, store: EventStore) -> None:
+        """Appends through a tenant view of the same store land in the same transaction, under
+        that tenant."""
+        acme = store.for_tenant("acme")
+        with pytest.raises(RuntimeError, match="undo"):
+            async with store.transaction():
+                await acme.append("order-1", items(1))
+                raise RuntimeError("undo")
+        assert (await store.read_all()).events == []
+        async with store.transaction():
+            await acme.append("order-1", items(1))
+            await store.append("order-1", items(2))
+        assert [e.version for e in await acme.read_stream("order-1")] == [1]
+        assert [e.version for e in await store.read_stream("order-1")] == [1, 2]
+
+    async def test_stream_management_is_refused_inside_a_transaction(
+        self, store: EventStore
+    ) -> None:
+        """Deleting, truncating or setting metadata inside a block is a usage error, not a
+        wait on the block's own locks."""
+        await store.append("order-1", items(2))
+        async with store.transaction() as tx:
+            await tx.append("order-2", items(1))
+            with pytest.raises(ConfigurationError):
+                await store.delete_stream("order-1")
+            with pytest.raises(ConfigurationError):
+                await store.truncate_stream("order-1", before_version=2)
+            with pytest.raises(ConfigurationError):
+                await store.set_stream_metadata("order-1", StreamMetadata(max_count=1))
+        assert len(await store.read_stream("order-1")) == 2
+        assert len(await store.read_stream("order-2")) == 1

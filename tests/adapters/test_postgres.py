@@ -128,12 +128,16 @@ async def test_an_older_transaction_cannot_append_behind_a_younger_one(
     store = await PostgresEventStore.connect(
         postgres_url, schema=clean_postgres, registry=contract_registry, max_size=4
     )
-    async with store:
+    # Another process's store: its appends do not join this one's transactions.
+    elsewhere = await PostgresEventStore.connect(
+        postgres_url, schema=clean_postgres, registry=contract_registry
+    )
+    async with store, elsewhere:
         await store.append("order-1", [ItemAdded("v1")])
         with pytest.raises(TransactionConflictError):
             async with store.transaction() as tx:
                 await tx.append("invoice-1", [ItemAdded("takes the older id")])
-                await store.append("order-1", [ItemAdded("v2 by a younger transaction")])
+                await elsewhere.append("order-1", [ItemAdded("v2 by a younger transaction")])
                 await tx.append("order-1", [ItemAdded("would be v3")])
         assert [e.data.sku for e in await store.read_stream("order-1")] == [
             "v1",

@@ -402,17 +402,23 @@ async def test_a_snapshot_with_a_naive_time_is_refused(store: SQLiteEventStore) 
 # --- locking, transactions, concurrency ----------------------------------------------------
 
 
-async def test_writing_through_the_store_inside_its_own_transaction_is_refused(
+async def test_writes_through_the_store_inside_its_own_transaction_join_it(
     store: SQLiteEventStore,
 ) -> None:
-    """store.append inside the same task's transaction block raises instead of deadlocking."""
+    """store.append and snapshot saves inside the task's own block join it, not deadlock."""
+    with pytest.raises(RuntimeError, match="undo"):
+        async with store.transaction() as tx:
+            await tx.append("order-1", items(1))
+            await store.append("order-2", items(1))
+            await store.snapshots.save(snapshot_of("order-1", 1))
+            raise RuntimeError("undo")
+    assert await store.snapshots.load("order-1") is None
     async with store.transaction() as tx:
         await tx.append("order-1", items(1))
-        with pytest.raises(ConfigurationError, match=r"tx\.append"):
-            await store.append("order-2", items(1))
-        with pytest.raises(ConfigurationError):
-            await store.snapshots.save(snapshot_of("order-1", 1))
-    assert len(await store.read_stream("order-1")) == 1
+        await store.append("order-2", items(1))
+        await store.snapshots.save(snapshot_of("order-1", 1))
+    assert len(await store.read_stream("order-2")) == 1
+    assert await store.snapshots.load("order-1") is not None
 
 
 async def test_a_transaction_cannot_be_used_after_its_block(store: SQLiteEventStore) -> None:

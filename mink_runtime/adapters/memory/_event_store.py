@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import bisect
 import uuid
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Self
 
+from mink_runtime.adapters._ambient import Joined, ambient, announce, refuse_inside
 from mink_runtime.adapters.memory._snapshot_store import InMemorySnapshotStore
 from mink_runtime.domain import (
     AppendResult,
@@ -38,7 +39,7 @@ from mink_runtime.domain import (
 )
 from mink_runtime.errors import DuplicateEventError, StreamDeletedError, StreamNotFoundError
 
-__all__ = ["InMemoryEventStore"]
+__all__ = ["InMemoryEventStore", "InMemoryTransaction"]
 
 StreamKey = tuple[str, str]  # (tenant id, stream id)
 
@@ -132,14 +133,24 @@ class InMemoryEventStore:
         *,
         expected_version: int | ExpectedVersion = ExpectedVersion.ANY,
     ) -> AppendResult:
+        joined: InMemoryTransaction | None = ambient(self._memory)
+        if joined is not None:
+            return await joined.append_as(
+                self, stream_id, events, expected_version=expected_version
+            )
         async with self.transaction() as tx:
             return await tx.append(stream_id, events, expected_version=expected_version)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[_MemoryTransaction]:
+    async def transaction(self) -> AsyncIterator[InMemoryTransaction]:
+        joined = ambient(self._memory)
+        if joined is not None:  # a nested block joins the outer one, which commits
+            yield Joined(joined, self)  # type: ignore[misc]
+            return
         async with self._memory.lock:
-            tx = _MemoryTransaction(self)
-            yield tx
+            tx = InMemoryTransaction(self)
+            with announce(self._memory, tx):
+                yield tx
             tx.commit()
 
     # --- reading -------------------------------------------------------------------------
@@ -218,6 +229,7 @@ class InMemoryEventStore:
         hard: bool = False,
         expected_version: int | ExpectedVersion = ExpectedVersion.ANY,
     ) -> None:
+        refuse_inside(self._memory, "deleting a stream")
         async with self._memory.lock:
             memory = self._memory
             stream = memory.streams.get((self.tenant_id, stream_id))
@@ -242,6 +254,7 @@ class InMemoryEventStore:
             stream.state = StreamState.TOMBSTONED
 
     async def truncate_stream(self, stream_id: str, *, before_version: int) -> None:
+        refuse_inside(self._memory, "truncating a stream")
         async with self._memory.lock:
             stream = self._memory.streams.get((self.tenant_id, stream_id))
             if stream is None or stream.state is StreamState.DELETED:
@@ -252,6 +265,7 @@ class InMemoryEventStore:
             stream.updated_at = datetime.now(UTC)
 
     async def set_stream_metadata(self, stream_id: str, metadata: StreamMetadata) -> None:
+        refuse_inside(self._memory, "setting stream metadata")
         async with self._memory.lock:
             key = (self.tenant_id, stream_id)
             stream = self._memory.streams.get(key)
@@ -300,14 +314,21 @@ def _visible_rows(stream: _Stream, now: datetime) -> list[_Row]:
     return [r for r in rows if r.version >= lowest and (oldest is None or r.recorded_at >= oldest)]
 
 
-class _MemoryTransaction:
-    """Appends staged under the store's lock; applied together on commit."""
+class InMemoryTransaction:
+    """Appends staged under the store's lock; applied together on commit.
+
+    Other in-memory stores write in the same transaction with `on_commit`.
+    """
 
     def __init__(self, store: InMemoryEventStore) -> None:
         self._store = store
         self._staged: dict[StreamKey, _Stream] = {}
         self._rows: list[_Row] = []
-        self._ids: set[uuid.UUID] = set()
+        self._on_commit: list[Callable[[], None]] = []
+
+    def on_commit(self, action: Callable[[], None]) -> None:
+        """Run `action` when (and only if) the transaction commits, with its appends."""
+        self._on_commit.append(action)
 
     async def append(
         self,
@@ -316,8 +337,21 @@ class _MemoryTransaction:
         *,
         expected_version: int | ExpectedVersion = ExpectedVersion.ANY,
     ) -> AppendResult:
+        return await self.append_as(
+            self._store, stream_id, events, expected_version=expected_version
+        )
+
+    async def append_as(
+        self,
+        store: InMemoryEventStore,
+        stream_id: str,
+        events: Sequence[object],
+        *,
+        expected_version: int | ExpectedVersion = ExpectedVersion.ANY,
+    ) -> AppendResult:
+        """Append for `store` (another tenant's view of the same memory) in this transaction."""
         validate_append(stream_id, expected_version, len(events))
-        store, memory = self._store, self._store._memory
+        memory = store._memory
         encoded = [store.codec.encode(e) for e in events]
         key = (store.tenant_id, stream_id)
         stream = self._staged.get(key) or memory.streams.get(key)
@@ -353,7 +387,6 @@ class _MemoryTransaction:
         staged.updated_at = now
         self._staged[key] = staged
         self._rows.extend(new_rows)
-        self._ids.update(ids)
         return _result(stream_id, new_rows)
 
     def _recorded(self, ids: list[uuid.UUID]) -> list[_Row]:
@@ -370,6 +403,8 @@ class _MemoryTransaction:
         memory.log.extend(self._rows)
         for row in self._rows:
             memory.by_event_id[row.event.event_id] = row
+        for action in self._on_commit:
+            action()
 
 
 def _result(stream_id: str, rows: list[_Row]) -> AppendResult:

@@ -1,6 +1,6 @@
 """The PostgreSQL backend (psycopg 3, psycopg_pool): the production event store."""
 
-from mink_runtime.adapters.postgres._event_store import PostgresEventStore
+from mink_runtime.adapters.postgres._event_store import PostgresEventStore, PostgresTransaction
 from mink_runtime.adapters.postgres._snapshot_store import PostgresSnapshotStore
 
-__all__ = ["PostgresEventStore", "PostgresSnapshotStore"]
+__all__ = ["PostgresEventStore", "PostgresSnapshotStore", "PostgresTransaction"]

@@ -21,6 +21,7 @@ import orjson
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
+from mink_runtime.adapters._ambient import Joined, ambient, announce, refuse_inside
 from mink_runtime.adapters.postgres._adapt import JsonBytes, configure
 from mink_runtime.adapters.postgres._errors import translate_errors
 from mink_runtime.adapters.postgres._snapshot_store import PostgresSnapshotStore
@@ -59,7 +60,7 @@ from mink_runtime.migrations import (
 )
 from mink_runtime.urls import redact_url
 
-__all__ = ["PostgresEventStore"]
+__all__ = ["PostgresEventStore", "PostgresTransaction"]
 
 _EXPECTED_CODES = {
     ExpectedVersion.ANY: -1,
@@ -190,6 +191,11 @@ class PostgresEventStore:
         *,
         expected_version: int | ExpectedVersion = ExpectedVersion.ANY,
     ) -> AppendResult:
+        joined: PostgresTransaction | None = ambient(self._pool)
+        if joined is not None:
+            return await joined.append_as(
+                self, stream_id, events, expected_version=expected_version
+            )
         params, encoded = self._append_params(stream_id, events, expected_version)
         sql, schema = self._sql.append, self.schema
         async with self._pool.connection() as conn:
@@ -200,11 +206,17 @@ class PostgresEventStore:
                 return await _append(conn, sql, stream_id, params, encoded, schema)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[_PostgresTransaction]:
+    async def transaction(self) -> AsyncIterator[PostgresTransaction]:
+        joined = ambient(self._pool)
+        if joined is not None:  # a nested block joins the outer one, which commits
+            yield Joined(joined, self)  # type: ignore[misc]
+            return
         async with self._pool.connection() as conn:
             with translate_errors(schema=self.schema):
                 async with conn.transaction():
-                    yield _PostgresTransaction(self, conn)
+                    transaction = PostgresTransaction(self, conn)
+                    with announce(self._pool, transaction):
+                        yield transaction
 
     def _append_params(
         self, stream_id: str, events: Sequence[object], expected: int | ExpectedVersion
@@ -348,6 +360,7 @@ class PostgresEventStore:
         hard: bool = False,
         expected_version: int | ExpectedVersion = ExpectedVersion.ANY,
     ) -> None:
+        refuse_inside(self._pool, "deleting a stream")
         key = (self.tenant_id, stream_id)
         async with self._pool.connection() as conn:
             with translate_errors(stream_id, schema=self.schema):
@@ -370,6 +383,7 @@ class PostgresEventStore:
                     await conn.execute(self._sql.tombstone, key)
 
     async def truncate_stream(self, stream_id: str, *, before_version: int) -> None:
+        refuse_inside(self._pool, "truncating a stream")
         key = (self.tenant_id, stream_id)
         async with self._pool.connection() as conn:
             with translate_errors(stream_id, schema=self.schema):
@@ -383,6 +397,7 @@ class PostgresEventStore:
                     await conn.execute(self._sql.truncate, (before_version, *key))
 
     async def set_stream_metadata(self, stream_id: str, metadata: StreamMetadata) -> None:
+        refuse_inside(self._pool, "setting stream metadata")
         params = (
             self.tenant_id,
             stream_id,
@@ -430,12 +445,16 @@ class PostgresEventStore:
         )
 
 
-class _PostgresTransaction:
-    """Appends on one connection inside one PostgreSQL transaction."""
+class PostgresTransaction:
+    """Appends on one connection inside one PostgreSQL transaction.
 
-    def __init__(self, store: PostgresEventStore, conn: AsyncConnection[Any]) -> None:
+    Other PostgreSQL stores of the same database write in it through `connection`.
+    """
+
+    def __init__(self, store: PostgresEventStore, connection: AsyncConnection[Any]) -> None:
         self._store = store
-        self._conn = conn
+        self.connection = connection
+        """The transaction's connection."""
 
     async def append(
         self,
@@ -444,11 +463,22 @@ class _PostgresTransaction:
         *,
         expected_version: int | ExpectedVersion = ExpectedVersion.ANY,
     ) -> AppendResult:
-        store = self._store
-        params, encoded = store._append_params(stream_id, events, expected_version)
-        return await _append(
-            self._conn, store._sql.append, stream_id, params, encoded, store.schema
+        return await self.append_as(
+            self._store, stream_id, events, expected_version=expected_version
         )
+
+    async def append_as(
+        self,
+        store: PostgresEventStore,
+        stream_id: str,
+        events: Sequence[object],
+        *,
+        expected_version: int | ExpectedVersion = ExpectedVersion.ANY,
+    ) -> AppendResult:
+        """Append for `store` (another tenant's view of the same pool) in this transaction."""
+        params, encoded = store._append_params(stream_id, events, expected_version)
+        sql = store._sql.append
+        return await _append(self.connection, sql, stream_id, params, encoded, store.schema)
 
 
 async def _append(

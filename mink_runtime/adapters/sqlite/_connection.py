@@ -34,6 +34,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import TypeVar
 
+from mink_runtime.adapters._ambient import ambient
 from mink_runtime.adapters.sqlite._errors import is_busy, translate, wait_out_busy
 from mink_runtime.adapters.sqlite._schema import (
     check_revision,
@@ -248,13 +249,19 @@ class SQLiteDatabase:
         with contextlib.suppress(sqlite3.Error):
             self.cursor.execute("ROLLBACK")
 
-    async def write(self, action: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `action(writer)` in a write transaction of its own, under the writer lock.
+    async def write(self, action: Callable[[sqlite3.Connection], T], *, join: bool = False) -> T:
+        """Run `action(writer)` in a write transaction of its own, under the writer lock; with
+        `join`, inside the transaction block open in this context, if any.
 
         Raises:
-            ConfigurationError: the current task is inside its own transaction block.
+            ConfigurationError: the current task is inside its own transaction block (and
+                `join` is off).
             EventStoreError: what `action` raised, or its `sqlite3` error translated.
         """
+        if join:
+            transaction = ambient(self)
+            if transaction is not None:
+                return await transaction.run(action)  # type: ignore[no-any-return]
         self.refuse_inside_own_transaction()
         async with self.lock:
             await self.begin()

@@ -28,6 +28,7 @@ from typing import Any, Self
 
 import orjson
 
+from mink_runtime.adapters._ambient import ambient
 from mink_runtime.adapters.sqlite._append import RedoAppendError, append_events, append_fast
 from mink_runtime.adapters.sqlite._connection import SQLiteDatabase
 from mink_runtime.adapters.sqlite._errors import translate
@@ -178,14 +179,18 @@ class SQLiteEventStore:
             ConcurrencyError: the stream is not at `expected_version`; nothing was written.
             StreamDeletedError: the stream is tombstoned.
             DuplicateEventError: an event id is recorded elsewhere.
-            ConfigurationError: a bad append, or the task is inside its own transaction block.
+            ConfigurationError: a bad append.
             StoreUnavailableError: the database stayed locked for `busy_timeout`.
         """
-        validate_append(stream_id, expected_version, len(events))
-        encoded = list(map(self.codec.encode, events))  # before the lock: a bad event costs none
         db = self._db
         if db.lock.locked():
-            db.refuse_inside_own_transaction()
+            joined = ambient(db)
+            if joined is not None:
+                return await joined.append_as(  # type: ignore[no-any-return]
+                    self, stream_id, events, expected_version=expected_version
+                )
+        validate_append(stream_id, expected_version, len(events))
+        encoded = list(map(self.codec.encode, events))  # before the lock: a bad event costs none
         key = (self.tenant_id, stream_id)
         async with db.lock:
             cursor, sql = db.cursor, db.sql
@@ -221,12 +226,10 @@ class SQLiteEventStore:
             return result
 
     def transaction(self) -> AbstractAsyncContextManager[SQLiteTransaction]:
-        """A transaction in which appends to several streams commit together.
-
-        Raises:
-            ConfigurationError: the task is already inside a transaction block.
-        """
-        return open_transaction(self._db, self.codec, self.tenant_id)
+        """A transaction in which appends to several streams commit together; appends made
+        through this store (or another tenant's view of it) inside the block join it, and so
+        does a nested block."""
+        return open_transaction(self._db, self)
 
     # --- reading -------------------------------------------------------------------------
 

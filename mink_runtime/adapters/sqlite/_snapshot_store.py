@@ -53,7 +53,7 @@ class SQLiteSnapshotStore:
             dump_json(snapshot.state),
             utc_text(snapshot.taken_at),
         )
-        await self._db.write(lambda connection: connection.execute(sql, values))
+        await self._db.write(lambda connection: connection.execute(sql, values), join=True)
 
     async def load(self, stream_id: str) -> Snapshot | None:
         """The newest snapshot of a stream, or None."""
@@ -78,4 +78,4 @@ class SQLiteSnapshotStore:
     async def delete(self, stream_id: str) -> None:
         """Forget a stream's snapshot (nothing happens if it has none)."""
         sql, key = self._db.sql.delete_snapshot, (self.tenant_id, stream_id)
-        await self._db.write(lambda connection: connection.execute(sql, key))
+        await self._db.write(lambda connection: connection.execute(sql, key), join=True)

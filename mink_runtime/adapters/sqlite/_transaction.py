@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from typing import Any, TypeVar
 
+from mink_runtime.adapters._ambient import Joined, ambient, announce
 from mink_runtime.adapters.sqlite._append import append_events
 from mink_runtime.adapters.sqlite._connection import SQLiteDatabase
 from mink_runtime.adapters.sqlite._errors import translate
@@ -26,6 +28,8 @@ from mink_runtime.domain import AppendResult, EventCodec, ExpectedVersion, valid
 from mink_runtime.errors import ConfigurationError, EventStoreError
 
 __all__ = ["SQLiteTransaction", "open_transaction"]
+
+T = TypeVar("T")
 
 
 class SQLiteTransaction:
@@ -52,22 +56,61 @@ class SQLiteTransaction:
         Raises:
             ConfigurationError: the block has ended (or a bad append, as for the store).
         """
+        return await self._append(self._codec, self._tenant_id, stream_id, events, expected_version)
+
+    async def append_as(
+        self,
+        store: Any,
+        stream_id: str,
+        events: Sequence[object],
+        *,
+        expected_version: int | ExpectedVersion = ExpectedVersion.ANY,
+    ) -> AppendResult:
+        """Append for `store` (another tenant's view of the same database) in this block."""
+        return await self._append(store.codec, store.tenant_id, stream_id, events, expected_version)
+
+    async def run(self, action: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `action(writer)` inside this transaction (for other SQLite stores' writes).
+
+        Raises:
+            ConfigurationError: the block has ended.
+            EventStoreError: the `sqlite3` error `action` raised, translated.
+        """
+        db = await self._started()
+        try:
+            return action(db.writer)
+        except sqlite3.Error as error:
+            self._failure = error
+            raise translate(error, database=db.path) from error
+
+    async def _started(self) -> SQLiteDatabase:
         if self._ended:
             raise ConfigurationError(
                 "this transaction has ended; start another with `store.transaction()`"
             )
-        validate_append(stream_id, expected_version, len(events))
-        encoded = list(map(self._codec.encode, events))
         db = self._db
         if db.closed:
             raise EventStoreError(f"the store over {db.path} is closed")
         if not db.writer.in_transaction:
             await db.begin()
+        return db
+
+    async def _append(
+        self,
+        codec: EventCodec,
+        tenant_id: str,
+        stream_id: str,
+        events: Sequence[object],
+        expected_version: int | ExpectedVersion,
+    ) -> AppendResult:
+        validate_append(stream_id, expected_version, len(events))
+        encoded = list(map(codec.encode, events))
+        db = await self._started()
         try:
             result = append_events(
                 db.cursor,
                 db.sql,
-                self._tenant_id,
+                tenant_id,
                 stream_id,
                 encoded,
                 expected_version,
@@ -77,7 +120,7 @@ class SQLiteTransaction:
         except sqlite3.Error as error:
             self._failure = error
             raise translate(error, database=db.path) from error
-        self._versions[self._tenant_id, stream_id] = result.version
+        self._versions[tenant_id, stream_id] = result.version
         return result
 
     def _end(self) -> sqlite3.Error | None:
@@ -87,21 +130,24 @@ class SQLiteTransaction:
 
 @asynccontextmanager
 async def open_transaction(
-    database: SQLiteDatabase, codec: EventCodec, tenant_id: str
+    database: SQLiteDatabase, store: Any
 ) -> AsyncIterator[SQLiteTransaction]:
-    """The body of `SQLiteEventStore.transaction()`.
+    """The body of `SQLiteEventStore.transaction()`; a nested block joins the outer one.
 
     Raises:
-        ConfigurationError: the current task is already inside a transaction block.
         EventStoreError: an append failed inside SQLite and the block went on; rolled back.
     """
-    database.refuse_inside_own_transaction()
+    joined = ambient(database)
+    if joined is not None:
+        yield Joined(joined, store)  # type: ignore[misc]
+        return
     async with database.lock:
-        transaction = SQLiteTransaction(database, codec, tenant_id)
+        transaction = SQLiteTransaction(database, store.codec, store.tenant_id)
         database.tx_task = asyncio.current_task()
         try:
             try:
-                yield transaction
+                with announce(database, transaction):
+                    yield transaction
             except BaseException:
                 database.rollback()
                 raise
