@@ -10,8 +10,23 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 extras="${MINK_EXTRAS:-dev}"
 stamp="$venv/.mink-installed"
-want="$(cat "$root/pyproject.toml" | sha256sum | cut -d' ' -f1) $extras"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+hash="$(sha256sum < "$root/pyproject.toml" | cut -d' ' -f1)"
+# Up to date when pyproject.toml is unchanged and every extra asked for is installed.
+current=""
+if [ -f "$stamp" ]; then current="$(cat "$stamp")"; fi
+installed_hash="${current%% *}"
+installed_extras=",${current#* },"
+missing=""
+for extra in ${extras//,/ }; do
+  case "$installed_extras" in *",$extra,"*) ;; *) missing=1 ;; esac
+done
+if [ "$installed_hash" != "$hash" ]; then
+  missing=1
+elif [ -n "$missing" ]; then
+  extras="${current#* },$extras"  # keep what is installed, add what is asked for
+fi
+want="$hash $extras"
+if [ -n "$missing" ]; then
   echo "installing mink[$extras] into $venv" >&2
   rm -f "$stamp"
   if ! { "$venv/bin/python" -m pip install --quiet --upgrade pip &&
