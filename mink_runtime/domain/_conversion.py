@@ -20,7 +20,7 @@ from typing import Any
 
 from mink_runtime.errors import SerializationError
 
-__all__ = ["from_primitive", "to_primitive"]
+__all__ = ["builder_for", "converter_for", "from_primitive", "to_primitive"]
 
 Converter = Callable[[Any], Any]
 
@@ -69,16 +69,43 @@ def from_primitive(cls: type[Any], data: Any) -> Any:
         SerializationError: the data lacks a field the class requires, or a value has the wrong
             shape for its field's type.
     """
+    return builder_for(cls)(data)
+
+
+def converter_for(cls: type[Any]) -> Converter | None:
+    """The bare converter from primitives to `cls` (None: the primitives already are it).
+
+    Fast, and raising whatever a bad value provokes; `builder_for` wraps it with clear errors.
+    """
+    return _converter_for(cls)
+
+
+def builder_for(cls: type[Any]) -> Converter:
+    """`from_primitive` for one class, compiled once: call it per value on hot paths.
+
+    Its calls raise `SerializationError` as `from_primitive` does.
+    """
     converter = _converter_for(cls)
-    try:
-        return data if converter is None else converter(data)
-    except SerializationError:
-        raise
-    except (TypeError, ValueError, KeyError, AttributeError) as error:
-        raise SerializationError(
-            f"cannot rebuild {cls.__qualname__} from the stored data: {error}. If the class "
-            "changed since the event was written, give the new fields defaults or add an upcaster"
-        ) from error
+    if converter is None:
+        return _identity
+
+    def build(data: Any) -> Any:
+        try:
+            return converter(data)
+        except SerializationError:
+            raise
+        except (TypeError, ValueError, KeyError, AttributeError) as error:
+            raise SerializationError(
+                f"cannot rebuild {cls.__qualname__} from the stored data: {error}. If the "
+                "class changed since the event was written, give the new fields defaults or "
+                "add an upcaster"
+            ) from error
+
+    return build
+
+
+def _identity(value: Any) -> Any:
+    return value
 
 
 _cache: dict[Any, Converter | None] = {}
@@ -225,17 +252,27 @@ def _dataclass(cls: type[Any]) -> Converter:
         ) from error
     fields = [f for f in dataclasses.fields(cls) if f.init]
     names = frozenset(f.name for f in fields)
-    converters = {f.name: c for f in fields if (c := _converter_for(hints.get(f.name, Any)))}
+    converters = [
+        (f.name, c) for f in fields if (c := _converter_for(hints.get(f.name, Any))) is not None
+    ]
 
     def build(value: Any) -> Any:
+        if type(value) is dict:
+            if converters:
+                value = dict(value)
+                for name, convert in converters:
+                    if name in value:
+                        value[name] = convert(value[name])
+            try:
+                return cls(**value)
+            except TypeError:
+                if value.keys() <= names:
+                    raise  # a missing field, not an extra one
+                return cls(**{k: v for k, v in value.items() if k in names})
         if isinstance(value, cls):
             return value
         if not isinstance(value, Mapping):
             raise TypeError(f"expected an object for {cls.__qualname__}, got {value!r}")
-        kwargs = {k: v for k, v in value.items() if k in names}
-        for name, convert in converters.items():
-            if name in kwargs:
-                kwargs[name] = convert(kwargs[name])
-        return cls(**kwargs)
+        return build(dict(value))
 
     return build

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import MappingProxyType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from mink_runtime.domain._ids import uuid7
 from mink_runtime.domain._versions import Checkpoint, StreamState
@@ -93,9 +93,13 @@ class NewEvent:
     metadata: Metadata = Metadata.EMPTY
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RecordedEvent:
-    """An event as the store recorded it."""
+class RecordedEvent(NamedTuple):
+    """An event as the store recorded it.
+
+    An immutable record (a named tuple: reading the global log builds millions of them, and a
+    tuple is built an order of magnitude faster than a frozen dataclass); copy one with changes
+    through `_replace(...)`.
+    """
 
     event_id: uuid.UUID
     stream_id: str

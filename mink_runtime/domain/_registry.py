@@ -32,6 +32,8 @@ class EventRegistry:
     def __init__(self) -> None:
         self._by_name: dict[str, EventType] = {}
         self._by_class: dict[type, EventType] = {}
+        self.generation = 0
+        """Grows with every registration, so that caches of lookups know to start over."""
 
     def register(self, cls: T, *, name: str | None = None, version: int = 1) -> T:
         """Register `cls` under `name` (default: the class name) at schema `version`.
@@ -62,6 +64,7 @@ class EventRegistry:
         entry = EventType(name, cls, version)
         self._by_name[name] = entry
         self._by_class[cls] = entry
+        self.generation += 1
         return cls
 
     @overload

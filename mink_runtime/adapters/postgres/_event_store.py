@@ -277,12 +277,11 @@ class PostgresEventStore:
                 rows = await cursor.fetchall()
         if not rows:
             raise StreamNotFoundError(stream_id)
-        state, version = rows[0][0], rows[0][1]
+        state, version = rows[0][13], rows[0][14]
         _check_readable(stream_id, _STATES[state], version)
-        if rows[0][2] is None:
+        if rows[0][0] is None:
             return []
-        decode = self._decode
-        return [decode(row, 2) for row in rows]
+        return self._decode(rows)
 
     async def _require_readable(self, stream_id: str) -> None:
         info = await self.get_stream(stream_id)
@@ -310,11 +309,8 @@ class PostgresEventStore:
             with translate_errors(schema=self.schema):
                 cursor = await conn.execute(self._sql.read_all, params)
                 rows = await cursor.fetchall()
-        horizon = rows[0][0]
-        if rows[0][1] is None:
-            rows = []
-        decode = self._decode
-        events = [decode(row, 1) for row in rows]
+        horizon = rows[0][13]
+        events = self._decode(rows) if rows[0][0] is not None else []
         checkpoint = events[-1].checkpoint if events else after
         is_end = len(events) < limit
         if is_end:
@@ -413,36 +409,9 @@ class PostgresEventStore:
 
     # --- decoding ------------------------------------------------------------------------
 
-    def _decode(self, row: tuple[Any, ...], at: int) -> RecordedEvent:
-        (
-            event_id,
-            tenant_id,
-            stream_id,
-            version,
-            position,
-            transaction_id,
-            event_type,
-            schema_version,
-            data,
-            data_binary,
-            content_type,
-            metadata,
-            recorded_at,
-        ) = row[at : at + 13]
-        return self.codec.decode(
-            event_id=event_id,
-            stream_id=stream_id,
-            version=version,
-            position=position,
-            transaction_id=transaction_id,
-            type_name=event_type,
-            schema_version=schema_version,
-            data=data if data is not None else data_binary,
-            content_type=content_type or JSON_CONTENT_TYPE,
-            metadata=metadata,
-            recorded_at=recorded_at,
-            tenant_id=tenant_id,
-        )
+    def _decode(self, rows: list[tuple[Any, ...]]) -> list[RecordedEvent]:
+        """Rows whose first 13 columns are `_EVENT_COLUMNS` (the codec's `ROW_LAYOUT`)."""
+        return self.codec.decode_rows(rows)
 
 
 class PostgresTransaction:

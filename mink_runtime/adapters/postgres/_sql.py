@@ -6,14 +6,21 @@ from dataclasses import dataclass
 
 __all__ = ["Statements"]
 
+# In the order `EventCodec.decode` takes them; JSON comes as text and the transaction id as
+# bigint, so that psycopg's C loaders read them.
 _EVENT_COLUMNS = (
-    "e.event_id, e.tenant_id, e.stream_id, e.version, e.position, e.transaction_id, "
-    "e.event_type, e.schema_version, e.data, e.data_binary, e.content_type, e.metadata, "
-    "e.recorded_at"
+    "e.event_id, e.stream_id, e.version, e.position, e.transaction_id::text::bigint, "
+    "e.event_type, e.schema_version, e.data::text, e.data_binary, e.content_type, "
+    "e.metadata::text, e.recorded_at, e.tenant_id"
+)
+_INNER_COLUMNS = (
+    "e.event_id, e.stream_id, e.version, e.position, e.transaction_id, e.event_type, "
+    "e.schema_version, e.data, e.data_binary, e.content_type, e.metadata, e.recorded_at, "
+    "e.tenant_id"
 )
 _STREAM_COLUMNS = (
     "stream_id, tenant_id, version, state, truncate_before, max_count, max_age_seconds, "
-    "custom, created_at, updated_at"
+    "custom::text, created_at, updated_at"
 )
 
 
@@ -45,10 +52,10 @@ class Statements:
         # Stream reads honour truncation, max count and max age in the one query; the stream
         # row comes back even when no event does, so "empty" and "missing" differ.
         stream_read = f"""
-            SELECT s.state, s.version, {_EVENT_COLUMNS}
+            SELECT {_EVENT_COLUMNS}, s.state, s.version
               FROM {s}.streams s
               LEFT JOIN LATERAL (
-                SELECT {_EVENT_COLUMNS}
+                SELECT {_INNER_COLUMNS}
                   FROM {s}.events e
                  WHERE e.tenant_id = s.tenant_id AND e.stream_id = s.stream_id
                    AND e.version >= greatest(
@@ -66,9 +73,9 @@ class Statements:
         """
         return cls(
             append=(
-                f"SELECT new_version, positions, transaction_id FROM {s}.append_events("
-                "%s, %s, %s, %s::uuid[], %s::text[], %s::int4[], %s::jsonb, %b::bytea[], "
-                "%s::text, %s::jsonb)"
+                "SELECT new_version, positions, transaction_id::text::bigint "
+                f"FROM {s}.append_events(%s, %s, %s, %s::uuid[], %s::text[], %s::int4[], "
+                "%s::jsonb, %b::bytea[], %s::text, %s::jsonb)"
             ),
             read_forward=stream_read.format(lower="%(from)s", upper="s.version", direction="ASC"),
             read_backward=stream_read.format(lower="1", upper="%(from)s", direction="DESC"),
@@ -78,10 +85,10 @@ class Statements:
                 WITH horizon AS MATERIALIZED (
                     SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin
                 )
-                SELECT h.xmin, e.*
+                SELECT {_EVENT_COLUMNS}, h.xmin::text::bigint
                   FROM horizon h
                   LEFT JOIN LATERAL (
-                    SELECT {_EVENT_COLUMNS}
+                    SELECT {_INNER_COLUMNS}
                       FROM {s}.events e
                      WHERE (e.transaction_id, e.position) > (%(xid)s::text::xid8, %(position)s)
                        AND e.transaction_id < h.xmin
@@ -94,12 +101,12 @@ class Statements:
                   ) e ON true
             """,
             head=f"""
-                SELECT transaction_id, position FROM {s}.events
+                SELECT transaction_id::text::bigint, position FROM {s}.events
                  ORDER BY transaction_id DESC, position DESC LIMIT 1
             """,
             head_of_tenant=f"""
-                SELECT transaction_id, position FROM {s}.events WHERE tenant_id = %s
-                 ORDER BY transaction_id DESC, position DESC LIMIT 1
+                SELECT transaction_id::text::bigint, position FROM {s}.events
+                 WHERE tenant_id = %s ORDER BY transaction_id DESC, position DESC LIMIT 1
             """,
             get_stream=f"""
                 SELECT {_STREAM_COLUMNS} FROM {s}.streams
@@ -161,7 +168,7 @@ class Statements:
                  WHERE {s}.snapshots.version <= excluded.version
             """,
             load_snapshot=f"""
-                SELECT version, aggregate_type, schema_version, state, taken_at
+                SELECT version, aggregate_type, schema_version, state::text, taken_at
                   FROM {s}.snapshots WHERE tenant_id = %s AND stream_id = %s
             """,
         )
