@@ -151,3 +151,45 @@ async def test_an_older_transaction_cannot_append_behind_a_younger_one(
             await tx.append("order-1", [ItemAdded("v3")])
         log = (await store.read_all()).events
         assert [e.version for e in log if e.stream_id == "order-1"] == [1, 2, 3]
+
+
+def test_the_stream_lock_key_is_the_same_in_the_adapter_and_the_migration() -> None:
+    """The plain append and the careful function queue on the same advisory lock."""
+    import importlib.util
+
+    from mink_runtime.adapters.postgres._sql import STREAM_LOCK_NAMESPACE
+
+    path = migrations.SCRIPTS / "versions" / "0001_event_store.py"
+    spec = importlib.util.spec_from_file_location("mink_migration_0001", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.STREAM_LOCK_NAMESPACE == STREAM_LOCK_NAMESPACE
+
+
+@pytest.mark.parametrize("statement", ["read_all", "read_all_filtered", "read_forward"])
+def test_log_and_stream_reads_walk_an_index_in_order_and_never_sort(
+    postgres_url: str, clean_postgres: str, statement: str
+) -> None:
+    """The generic plan of each read follows an index in order: a page never costs a scan and
+    sort of the rest of the log, however the planner's estimates go."""
+    from mink_runtime.adapters.postgres._sql import Statements
+
+    sql = getattr(Statements.for_schema(clean_postgres), statement)
+    names = ["xid", "position", "limit", "window", "tenant", "categories", "types"]
+    names += ["stream", "from"]
+    types = {"tenant": "text", "categories": "text[]", "types": "text[]", "stream": "text"}
+    used = [n for n in names if f"%({n})s" in sql]
+    for number, name in enumerate(used, start=1):
+        sql = sql.replace(f"%({name})s", f"${number}")
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("SET plan_cache_mode = force_generic_plan")
+        arg_types = ", ".join(types.get(n, "bigint") for n in used)
+        conn.execute(f"PREPARE probe({arg_types}) AS {sql}")
+        args = ", ".join({"text": "''", "text[]": "NULL"}.get(types.get(n, ""), "1") for n in used)
+        plan = "\n".join(row[0] for row in conn.execute(f"EXPLAIN EXECUTE probe({args})"))
+    assert "Bitmap" not in plan, plan
+    index = "events_stream_version_key" if statement == "read_forward" else "events_global_order"
+    assert f"Index Scan using {index}" in plan, plan
+    if statement != "read_all_filtered":  # which sorts at most its window of matches
+        assert "Sort" not in plan.replace("Sort Key", ""), plan

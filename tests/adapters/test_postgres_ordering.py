@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import psycopg
 import pytest
 
@@ -58,11 +59,11 @@ class Writer:
             await self.conn.execute("BEGIN")
             await self.conn.execute("SELECT pg_current_xact_id()")
         elif step == "append":
+            event = {"i": str(uuid7()), "t": "contract.ItemAdded", "v": 1, "d": {"sku": self.name}}
             cursor = await self.conn.execute(
                 f"SELECT positions[1] FROM {self.schema}.append_events("
-                "'', %s, -1, %s::uuid[], ARRAY['contract.ItemAdded'], ARRAY[1],"
-                " %s::jsonb, NULL, NULL, NULL)",
-                (f"order-{self.name}", [uuid7()], f'[{{"sku": "{self.name}"}}]'),
+                "'', %s, -1, %s::jsonb, NULL, NULL)",
+                (f"order-{self.name}", orjson.dumps([event]).decode()),
             )
             row = await cursor.fetchone()
             assert row is not None

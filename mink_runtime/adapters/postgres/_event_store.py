@@ -29,7 +29,6 @@ from mink_runtime.adapters.postgres._sql import Statements
 from mink_runtime.domain import (
     AppendResult,
     Checkpoint,
-    EncodedEvent,
     EventCodec,
     EventRegistry,
     ExpectedVersion,
@@ -70,6 +69,9 @@ _EXPECTED_CODES = {
 _STATES = (StreamState.ACTIVE, StreamState.DELETED, StreamState.TOMBSTONED)
 
 Pool = AsyncConnectionPool[AsyncConnection[Any]]
+
+_FILTER_WINDOW = 10
+"""A filtered read scans up to this many times `limit` events of the log per round trip."""
 
 
 class PostgresEventStore:
@@ -127,7 +129,7 @@ class PostgresEventStore:
             conninfo,
             min_size=min_size,
             max_size=max_size,
-            kwargs={"autocommit": True},
+            kwargs={"autocommit": True, "prepare_threshold": 0},
             configure=configure,
             open=False,
             timeout=timeout,
@@ -196,14 +198,13 @@ class PostgresEventStore:
             return await joined.append_as(
                 self, stream_id, events, expected_version=expected_version
             )
-        params, encoded = self._append_params(stream_id, events, expected_version)
-        sql, schema = self._sql.append, self.schema
+        append = self._prepare_append(stream_id, events, expected_version)
         async with self._pool.connection() as conn:
             try:
-                return await _append(conn, sql, stream_id, params, encoded, schema)
+                return await append.run(conn)
             except TransactionConflictError:
                 # Nothing was written; a fresh transaction is younger than every writer so far.
-                return await _append(conn, sql, stream_id, params, encoded, schema)
+                return await append.run(conn)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PostgresTransaction]:
@@ -218,38 +219,58 @@ class PostgresEventStore:
                     with announce(self._pool, transaction):
                         yield transaction
 
-    def _append_params(
+    def _prepare_append(
         self, stream_id: str, events: Sequence[object], expected: int | ExpectedVersion
-    ) -> tuple[tuple[Any, ...], list[EncodedEvent]]:
+    ) -> _Append:
         validate_append(stream_id, expected, len(events))
         encode = self.codec.encode
         encoded = [encode(e) for e in events]
         content_type = encoded[0].content_type
-        if content_type == JSON_CONTENT_TYPE:
-            data: JsonBytes | None = JsonBytes(b"[" + b",".join([e.data for e in encoded]) + b"]")
-            binary = None
-            content_type_param = None
+        json = content_type == JSON_CONTENT_TYPE
+        # One JSON document describes the events: cheaper to send than one array per column.
+        document = JsonBytes(
+            b"["
+            + b",".join(
+                [
+                    b'{"i":"%s","t":%s,"v":%d,"d":%s,"m":%s}'
+                    % (
+                        str(e.event_id).encode(),
+                        orjson.dumps(e.type),
+                        e.schema_version,
+                        e.data if json else b"null",
+                        e.metadata or b"null",
+                    )
+                    for e in encoded
+                ]
+            )
+            + b"]"
+        )
+        sql = self._sql
+        if expected is ExpectedVersion.ANY:
+            statement = sql.append_any
+        elif expected is ExpectedVersion.NO_STREAM:
+            statement = sql.append_no_stream
+        elif expected is ExpectedVersion.STREAM_EXISTS:
+            statement = sql.append_stream_exists
         else:
-            data, binary, content_type_param = None, [e.data for e in encoded], content_type
-        metadata = [e.metadata for e in encoded]
-        metadata_param = (
-            JsonBytes(b"[" + b",".join([m or b"null" for m in metadata]) + b"]")
-            if any(metadata)
-            else None
-        )
-        params = (
-            self.tenant_id,
+            statement = sql.append_exact if expected else sql.append_version_zero
+        params = {
+            "tenant": self.tenant_id,
+            "stream": stream_id,
+            "n": len(encoded),
+            "expected": expected if isinstance(expected, int) else _EXPECTED_CODES[expected],
+            "events": document,
+            "binary": None if json else [e.data for e in encoded],
+            "content_type": None if json else content_type,
+        }
+        return _Append(
             stream_id,
-            expected if isinstance(expected, int) else _EXPECTED_CODES[expected],
-            [e.event_id for e in encoded],
-            [e.type for e in encoded],
-            [e.schema_version for e in encoded],
-            data,
-            binary,
-            content_type_param,
-            metadata_param,
+            statement,
+            sql.append_careful,
+            params,
+            sum(len(e.data) for e in encoded),
+            self.schema,
         )
-        return params, encoded
 
     # --- reading -------------------------------------------------------------------------
 
@@ -297,25 +318,36 @@ class PostgresEventStore:
     ) -> LogSlice:
         if limit <= 0:
             raise ConfigurationError(f"read_all needs a limit of 1 or more, got {limit}")
-        params = {
-            "xid": after.transaction,
-            "position": after.position,
-            "tenant": self.tenant_id if self._scoped else None,
-            "categories": list(categories) if categories is not None else None,
-            "types": list(event_types) if event_types is not None else None,
-            "limit": limit,
-        }
+        filtered = self._scoped or categories is not None or event_types is not None
+        params = {"xid": after.transaction, "position": after.position, "limit": limit}
+        if filtered:
+            params |= {
+                "window": limit * _FILTER_WINDOW,
+                "tenant": self.tenant_id if self._scoped else None,
+                "categories": list(categories) if categories is not None else None,
+                "types": list(event_types) if event_types is not None else None,
+            }
+        sql = self._sql.read_all_filtered if filtered else self._sql.read_all
         async with self._pool.connection() as conn:
             with translate_errors(schema=self.schema):
-                cursor = await conn.execute(self._sql.read_all, params)
+                cursor = await conn.execute(sql, params)
                 rows = await cursor.fetchall()
-        horizon = rows[0][13]
-        events = self._decode(rows) if rows[0][0] is not None else []
-        checkpoint = events[-1].checkpoint if events else after
-        is_end = len(events) < limit
+        if not filtered:
+            horizon = rows[0][13]
+            events = self._decode(rows) if rows[0][0] is not None else []
+            checkpoint, is_end = (events[-1].checkpoint if events else after), len(events) < limit
+        else:
+            *matches, summary = rows
+            horizon, scanned, last_xid, last_position = summary[13:17]
+            events = self._decode(matches)
+            if len(events) == limit:  # stop behind the last match, not past unread ones
+                checkpoint, is_end = events[-1].checkpoint, False
+            else:
+                checkpoint = after if last_xid is None else Checkpoint(last_xid, last_position)
+                is_end = scanned < params["window"]
         if is_end:
             # Everything below the horizon has been read: later events all sort after it.
-            checkpoint = max(checkpoint, Checkpoint(horizon, 0))
+            checkpoint = max(checkpoint, after, Checkpoint(horizon, 0))
         return LogSlice(events=events, checkpoint=checkpoint, is_end=is_end)
 
     async def head(self) -> Checkpoint:
@@ -445,31 +477,47 @@ class PostgresTransaction:
         expected_version: int | ExpectedVersion = ExpectedVersion.ANY,
     ) -> AppendResult:
         """Append for `store` (another tenant's view of the same pool) in this transaction."""
-        params, encoded = store._append_params(stream_id, events, expected_version)
-        sql = store._sql.append
-        return await _append(self.connection, sql, stream_id, params, encoded, store.schema)
+        append = store._prepare_append(stream_id, events, expected_version)
+        return await append.run(self.connection)
 
 
-async def _append(
-    conn: AsyncConnection[Any],
-    sql: str,
-    stream_id: str,
-    params: tuple[Any, ...],
-    encoded: list[EncodedEvent],
-    schema: str,
-) -> AppendResult:
-    with translate_errors(stream_id, schema=schema):
-        cursor = await conn.execute(sql, params)
-        row = await cursor.fetchone()
-    assert row is not None
-    version, positions, transaction_id = row
-    return AppendResult(
-        stream_id=stream_id,
-        version=version,
-        positions=tuple(positions),
-        checkpoint=Checkpoint(transaction_id, positions[-1]),
-        size=sum(len(e.data) for e in encoded),
-    )
+class _Append:
+    """One append, encoded: run it on a connection."""
+
+    __slots__ = ("careful", "params", "schema", "size", "statement", "stream_id")
+
+    def __init__(
+        self,
+        stream_id: str,
+        statement: str,
+        careful: str,
+        params: dict[str, Any],
+        size: int,
+        schema: str,
+    ) -> None:
+        self.stream_id = stream_id
+        self.statement = statement
+        self.careful = careful
+        self.params = params
+        self.size = size
+        self.schema = schema
+
+    async def run(self, conn: AsyncConnection[Any]) -> AppendResult:
+        """The plain statement first; when it appends nothing, the careful function decides
+        (a conflict, a retried append, a new stream racing, a tombstone, an older writer)."""
+        with translate_errors(self.stream_id, schema=self.schema):
+            row = await (await conn.execute(self.statement, self.params)).fetchone()
+            if row is None or row[0] is None:
+                row = await (await conn.execute(self.careful, self.params)).fetchone()
+        assert row is not None
+        version, positions, transaction_id = row
+        return AppendResult(
+            stream_id=self.stream_id,
+            version=version,
+            positions=tuple(positions),
+            checkpoint=Checkpoint(transaction_id, positions[-1]),
+            size=self.size,
+        )
 
 
 def _check_readable(stream_id: str, state: StreamState, version: int) -> None:

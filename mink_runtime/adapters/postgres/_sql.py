@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Statements"]
+__all__ = ["STREAM_LOCK_NAMESPACE", "Statements"]
+
+STREAM_LOCK_NAMESPACE = 0x6D6B7374  # "mkst": the first key of mink's per-stream advisory locks
 
 # In the order `EventCodec.decode` takes them; JSON comes as text and the transaction id as
 # bigint, so that psycopg's C loaders read them.
@@ -24,14 +26,81 @@ _STREAM_COLUMNS = (
 )
 
 
+# The common appends as one plain statement: move the stream row (creating it if need be) only
+# where it meets the expectation — and the writer is not older than the stream's last writer —
+# then insert the events numbered from the row's old version. When it appends nothing, the
+# adapter calls `append_events` (the careful path, a server-side function) to find out why.
+#
+# Writers of one stream first queue on an advisory lock of the stream, which — unlike a row
+# lock — needs no transaction id: a single append takes its id only once it holds the lock, so
+# the writers of a stream take ids in the order they write it, and the global log (ordered by
+# transaction id) keeps the stream's order without refusing anyone (docs/adr/0002).
+_APPEND_NEW = """
+    WITH lock AS MATERIALIZED (
+        SELECT pg_advisory_xact_lock({lock_namespace}, hashtext(%(tenant)s || '/' || %(stream)s))
+    ), new AS (
+        SELECT (x.e->>'i')::uuid AS id, x.e->>'t' AS type, (x.e->>'v')::integer AS version,
+               CASE WHEN %(content_type)s::text IS NULL THEN x.e->'d' END AS data,
+               nullif(x.e->'m', 'null'::jsonb) AS metadata, x.o AS ord
+          FROM jsonb_array_elements(%(events)s::jsonb) WITH ORDINALITY AS x(e, o)
+    ), stream AS (
+        {move_stream}
+    ), inserted AS (
+        INSERT INTO {s}.events (tenant_id, stream_id, version, event_id, event_type,
+                                schema_version, data, data_binary, content_type, metadata)
+        SELECT %(tenant)s, %(stream)s, stream.base + new.ord, new.id, new.type, new.version,
+               new.data, (%(binary)b::bytea[])[new.ord], %(content_type)s, new.metadata
+          FROM stream, new
+         ORDER BY new.ord
+        RETURNING position, version
+    )
+    SELECT max(version), array_agg(position ORDER BY version),
+           pg_current_xact_id()::text::bigint
+      FROM inserted
+"""
+_NOT_OLDER = "(s.last_transaction_id IS NULL OR s.last_transaction_id <= pg_current_xact_id())"
+_NOT_A_RETRY = "NOT EXISTS (SELECT 1 FROM {s}.events ev WHERE ev.event_id IN (SELECT id FROM new))"
+_UPSERT = """
+        INSERT INTO {s}.streams AS s (tenant_id, stream_id, version, last_transaction_id)
+        SELECT %(tenant)s, %(stream)s, %(n)s, pg_current_xact_id() FROM lock WHERE {guard}
+        ON CONFLICT (tenant_id, stream_id) DO UPDATE
+           SET version = s.version + %(n)s, state = 0, updated_at = clock_timestamp(),
+               last_transaction_id = pg_current_xact_id()
+         WHERE s.state <> 2 AND {not_older} AND {expectation}
+        RETURNING s.version - %(n)s AS base
+"""
+_UPDATE = """
+        UPDATE {s}.streams AS s
+           SET version = s.version + %(n)s, state = 0, updated_at = clock_timestamp(),
+               last_transaction_id = pg_current_xact_id()
+          FROM lock
+         WHERE s.tenant_id = %(tenant)s AND s.stream_id = %(stream)s AND s.state <> 2
+           AND {not_older} AND {expectation} AND {guard}
+        RETURNING s.version - %(n)s AS base
+"""
+
+
+def _append(s: str, move: str, expectation: str, guard: str = "true") -> str:
+    move_stream = move.format(
+        s=s, guard=guard.format(s=s), not_older=_NOT_OLDER, expectation=expectation
+    )
+    return _APPEND_NEW.format(s=s, move_stream=move_stream, lock_namespace=STREAM_LOCK_NAMESPACE)
+
+
 @dataclass(frozen=True, slots=True)
 class Statements:
     """Every statement the adapter sends, for one schema."""
 
-    append: str
+    append_any: str
+    append_no_stream: str
+    append_version_zero: str
+    append_exact: str
+    append_stream_exists: str
+    append_careful: str
     read_forward: str
     read_backward: str
     read_all: str
+    read_all_filtered: str
     head: str
     head_of_tenant: str
     get_stream: str
@@ -72,15 +141,24 @@ class Statements:
              WHERE s.tenant_id = %(tenant)s AND s.stream_id = %(stream)s
         """
         return cls(
-            append=(
+            # ANY and STREAM_EXISTS could meet a retry of an earlier append: they make sure the
+            # ids are new first (the other expectations find a retry by failing).
+            append_any=_append(s, _UPSERT, "true", _NOT_A_RETRY),
+            append_no_stream=_append(s, _UPSERT, "NOT (s.state = 0 AND s.version > 0)"),
+            append_version_zero=_append(s, _UPSERT, "s.version = 0"),
+            append_exact=_append(s, _UPDATE, "s.version = %(expected)s"),
+            append_stream_exists=_append(s, _UPDATE, "s.state = 0 AND s.version > 0", _NOT_A_RETRY),
+            append_careful=(
                 "SELECT new_version, positions, transaction_id::text::bigint "
-                f"FROM {s}.append_events(%s, %s, %s, %s::uuid[], %s::text[], %s::int4[], "
-                "%s::jsonb, %b::bytea[], %s::text, %s::jsonb)"
+                f"FROM {s}.append_events(%(tenant)s, %(stream)s, %(expected)s, "
+                "%(events)s::jsonb, %(binary)b::bytea[], %(content_type)s::text)"
             ),
             read_forward=stream_read.format(lower="%(from)s", upper="s.version", direction="ASC"),
             read_backward=stream_read.format(lower="1", upper="%(from)s", direction="DESC"),
             # Only transactions below the snapshot's xmin are read: they have all ended, so
-            # nothing can later appear behind the checkpoint (docs/adr/0002).
+            # nothing can later appear behind the checkpoint (docs/adr/0002). The scan is always
+            # the ordered index scan: filters apply within a window of it, never before it, so
+            # that no plan can fetch and sort the rest of the log for one page.
             read_all=f"""
                 WITH horizon AS MATERIALIZED (
                     SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin
@@ -92,13 +170,42 @@ class Statements:
                       FROM {s}.events e
                      WHERE (e.transaction_id, e.position) > (%(xid)s::text::xid8, %(position)s)
                        AND e.transaction_id < h.xmin
-                       AND (%(tenant)s::text IS NULL OR e.tenant_id = %(tenant)s)
+                     ORDER BY e.transaction_id, e.position
+                     LIMIT %(limit)s
+                  ) e ON true
+            """,
+            # The matches within the next `window` events, then one summary row: the horizon,
+            # how many events the window held, and where it ended.
+            read_all_filtered=f"""
+                WITH horizon AS MATERIALIZED (
+                    SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin
+                ), scanned AS MATERIALIZED (
+                    SELECT {_INNER_COLUMNS}
+                      FROM {s}.events e, horizon h
+                     WHERE (e.transaction_id, e.position) > (%(xid)s::text::xid8, %(position)s)
+                       AND e.transaction_id < h.xmin
+                     ORDER BY e.transaction_id, e.position
+                     LIMIT %(window)s
+                ), matched AS (
+                    SELECT {_EVENT_COLUMNS}, NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint
+                      FROM scanned e
+                     WHERE (%(tenant)s::text IS NULL OR e.tenant_id = %(tenant)s)
                        AND (%(categories)s::text[] IS NULL
                             OR split_part(e.stream_id, '-', 1) = ANY (%(categories)s))
                        AND (%(types)s::text[] IS NULL OR e.event_type = ANY (%(types)s))
                      ORDER BY e.transaction_id, e.position
                      LIMIT %(limit)s
-                  ) e ON true
+                )
+                SELECT * FROM matched
+                UNION ALL
+                SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                       NULL, h.xmin::text::bigint, (SELECT count(*) FROM scanned),
+                       last.transaction_id::text::bigint, last.position
+                  FROM horizon h
+                  LEFT JOIN LATERAL (
+                    SELECT transaction_id, position FROM scanned
+                     ORDER BY transaction_id DESC, position DESC LIMIT 1
+                  ) last ON true
             """,
             head=f"""
                 SELECT transaction_id::text::bigint, position FROM {s}.events

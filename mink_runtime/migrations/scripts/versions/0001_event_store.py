@@ -10,6 +10,9 @@ from alembic import op
 from mink_runtime.migrations import dialect_of, schema_of
 
 revision = "0001"
+
+# The first key of the per-stream advisory locks; the PostgreSQL adapter uses the same value.
+STREAM_LOCK_NAMESPACE = 0x6D6B7374
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -99,7 +102,13 @@ def _postgres(s: str) -> list[str]:
 
 
 def _append_function(s: str) -> str:
+    # The careful append: the adapter first tries one plain statement for the common cases
+    # (see mink_runtime/adapters/postgres/_sql.py) and calls this when that statement appends
+    # nothing: to find out why, and to write anyway where it should.
+    #
     # p_expected: an exact version (0 or more), or -1 any, -2 no stream, -3 stream exists.
+    # p_events: a JSON array with one object per event: {"i": id, "t": type, "v": schema
+    # version, "d": data (JSON events), "m": metadata or null}; binary data in p_binary.
     # Errors: MK001 wrong expected version (DETAIL: "expected|actual"), MK002 tombstoned,
     # MK003 an event id recorded elsewhere, MK004 a younger transaction already appended to
     # the stream (retry the transaction). The stream's row is locked and checked before any
@@ -107,13 +116,15 @@ def _append_function(s: str) -> str:
     return f"""
     CREATE FUNCTION {s}.append_events(
         p_tenant text, p_stream text, p_expected bigint,
-        p_ids uuid[], p_types text[], p_schema_versions integer[],
-        p_data jsonb, p_binary bytea[], p_content_type text, p_metadata jsonb
+        p_events jsonb, p_binary bytea[], p_content_type text
     ) RETURNS TABLE (new_version bigint, positions bigint[], transaction_id xid8)
     LANGUAGE plpgsql AS $fn$
     #variable_conflict use_column
     DECLARE
-        v_n        integer := cardinality(p_ids);
+        v_ids      uuid[] := ARRAY(SELECT (e->>'i')::uuid
+                                     FROM jsonb_array_elements(p_events) WITH ORDINALITY x(e, o)
+                                    ORDER BY o);
+        v_n        integer := cardinality(v_ids);
         v_version  bigint;
         v_state    smallint;
         v_truncate bigint;
@@ -127,39 +138,10 @@ def _append_function(s: str) -> str:
         v_prior_xid       xid8;
         v_prior_here      boolean;
     BEGIN
+        -- Queue on the stream before taking a transaction id (see the adapter's _sql.py).
+        PERFORM pg_advisory_xact_lock(
+            {STREAM_LOCK_NAMESPACE}, hashtext(p_tenant || '/' || p_stream));
         LOOP
-            -- 1. Fast paths. ANY and STREAM_EXISTS first make sure that this is not a retry
-            --    of an earlier append (the other expectations find out by failing).
-            IF p_expected NOT IN (-1, -3)
-               OR NOT EXISTS (SELECT 1 FROM {s}.events e WHERE e.event_id = ANY (p_ids)) THEN
-                -- An existing stream that meets the expectation: one UPDATE locks, checks and
-                -- moves it. An older transaction may not append behind a younger one: the
-                -- global log is ordered by transaction id (docs/adr/0002).
-                UPDATE {s}.streams s
-                   SET version = s.version + v_n, state = 0, updated_at = clock_timestamp(),
-                       last_transaction_id = pg_current_xact_id()
-                 WHERE s.tenant_id = p_tenant AND s.stream_id = p_stream AND s.state <> 2
-                   AND (s.last_transaction_id IS NULL
-                        OR s.last_transaction_id <= pg_current_xact_id())
-                   AND CASE p_expected
-                           WHEN -1 THEN true
-                           WHEN -2 THEN NOT (s.state = 0 AND s.version > 0)
-                           WHEN -3 THEN s.state = 0 AND s.version > 0
-                           ELSE s.version = p_expected
-                       END
-                RETURNING s.version - v_n INTO v_version;
-                EXIT WHEN FOUND;
-                -- A new stream, for the expectations that allow one.
-                IF p_expected IN (-1, -2, 0) THEN
-                    INSERT INTO {s}.streams (tenant_id, stream_id, version, last_transaction_id)
-                    VALUES (p_tenant, p_stream, v_n, pg_current_xact_id())
-                    ON CONFLICT DO NOTHING;
-                    v_version := 0;
-                    EXIT WHEN FOUND;
-                END IF;
-            END IF;
-
-            -- 2. Otherwise lock the stream and find out what is going on.
             SELECT s.version, s.state, s.truncate_before, s.last_transaction_id
               INTO v_version, v_state, v_truncate, v_last_xid
               FROM {s}.streams s
@@ -180,35 +162,31 @@ def _append_function(s: str) -> str:
                         ELSE v_version = p_expected
                     END;
 
-            IF NOT v_ok OR p_expected IN (-1, -3) THEN
-                SELECT array_agg(e.event_id ORDER BY e.version),
-                       array_agg(e.version ORDER BY e.version),
-                       array_agg(e.position ORDER BY e.version),
-                       max(e.transaction_id),
-                       bool_and(e.tenant_id = p_tenant AND e.stream_id = p_stream)
-                  INTO v_prior_ids, v_prior_versions, v_prior_positions, v_prior_xid,
-                       v_prior_here
-                  FROM {s}.events e
-                 WHERE e.event_id = ANY (p_ids);
-                IF v_prior_ids IS NOT NULL THEN
-                    -- A retry: the same ids, consecutive, where this expectation put them.
-                    v_retry := v_prior_here
-                       AND v_prior_ids = p_ids
-                       AND v_prior_versions[v_n] - v_prior_versions[1] = v_n - 1
-                       AND CASE
-                               WHEN p_expected >= 0 THEN v_prior_versions[1] = p_expected + 1
-                               WHEN p_expected = -2 THEN v_prior_versions[1] = v_truncate
-                               ELSE true
-                           END;
-                    IF v_retry THEN
-                        RETURN QUERY
-                            SELECT v_prior_versions[v_n], v_prior_positions, v_prior_xid;
-                        RETURN;
-                    END IF;
-                    IF v_ok THEN
-                        RAISE EXCEPTION 'event id already recorded' USING ERRCODE = 'MK003',
-                            DETAIL = v_prior_ids[1]::text;
-                    END IF;
+            SELECT array_agg(e.event_id ORDER BY e.version),
+                   array_agg(e.version ORDER BY e.version),
+                   array_agg(e.position ORDER BY e.version),
+                   max(e.transaction_id),
+                   bool_and(e.tenant_id = p_tenant AND e.stream_id = p_stream)
+              INTO v_prior_ids, v_prior_versions, v_prior_positions, v_prior_xid, v_prior_here
+              FROM {s}.events e
+             WHERE e.event_id = ANY (v_ids);
+            IF v_prior_ids IS NOT NULL THEN
+                -- A retry: the same ids, consecutive, where this expectation put them.
+                v_retry := v_prior_here
+                   AND v_prior_ids = v_ids
+                   AND v_prior_versions[v_n] - v_prior_versions[1] = v_n - 1
+                   AND CASE
+                           WHEN p_expected >= 0 THEN v_prior_versions[1] = p_expected + 1
+                           WHEN p_expected = -2 THEN v_prior_versions[1] = v_truncate
+                           ELSE true
+                       END;
+                IF v_retry THEN
+                    RETURN QUERY SELECT v_prior_versions[v_n], v_prior_positions, v_prior_xid;
+                    RETURN;
+                END IF;
+                IF v_ok THEN
+                    RAISE EXCEPTION 'event id already recorded' USING ERRCODE = 'MK003',
+                        DETAIL = v_prior_ids[1]::text;
                 END IF;
             END IF;
 
@@ -219,6 +197,8 @@ def _append_function(s: str) -> str:
                                    CASE WHEN v_state IS NULL OR v_state = 1 THEN ''
                                         ELSE v_version::text END;
             END IF;
+            -- The global log is ordered by transaction id: an older transaction appending
+            -- after a younger one committed to this stream would break the stream's order.
             IF v_last_xid > pg_current_xact_id() THEN
                 RAISE EXCEPTION 'stream % was appended to by a younger transaction', p_stream
                     USING ERRCODE = 'MK004';
@@ -242,12 +222,11 @@ def _append_function(s: str) -> str:
         WITH inserted AS (
             INSERT INTO {s}.events (tenant_id, stream_id, version, event_id, event_type,
                                     schema_version, data, data_binary, content_type, metadata)
-            SELECT p_tenant, p_stream, v_version + u.ord, u.id, u.type, u.schema_version,
-                   p_data -> (u.ord::integer - 1), u.bin, p_content_type,
-                   nullif(p_metadata -> (u.ord::integer - 1), 'null'::jsonb)
-              FROM unnest(p_ids, p_types, p_schema_versions, p_binary)
-                   WITH ORDINALITY AS u(id, type, schema_version, bin, ord)
-             ORDER BY u.ord
+            SELECT p_tenant, p_stream, v_version + x.o, (x.e->>'i')::uuid, x.e->>'t',
+                   (x.e->>'v')::integer, x.e->'d', p_binary[x.o], p_content_type,
+                   nullif(x.e->'m', 'null'::jsonb)
+              FROM jsonb_array_elements(p_events) WITH ORDINALITY AS x(e, o)
+             ORDER BY x.o
             RETURNING events.position, events.version
         )
         SELECT v_version + v_n, array_agg(i.position ORDER BY i.version), pg_current_xact_id()
