@@ -161,7 +161,8 @@ def test_the_stream_lock_key_is_the_same_in_the_adapter_and_the_migration() -> N
 
     path = migrations.SCRIPTS / "versions" / "0001_event_store.py"
     spec = importlib.util.spec_from_file_location("mink_migration_0001", path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert module.STREAM_LOCK_NAMESPACE == STREAM_LOCK_NAMESPACE

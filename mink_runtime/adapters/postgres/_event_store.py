@@ -319,7 +319,11 @@ class PostgresEventStore:
         if limit <= 0:
             raise ConfigurationError(f"read_all needs a limit of 1 or more, got {limit}")
         filtered = self._scoped or categories is not None or event_types is not None
-        params = {"xid": after.transaction, "position": after.position, "limit": limit}
+        params: dict[str, Any] = {
+            "xid": after.transaction,
+            "position": after.position,
+            "limit": limit,
+        }
         if filtered:
             params |= {
                 "window": limit * _FILTER_WINDOW,
