@@ -11,22 +11,21 @@ print(orders.load("42").customer_id)
 store.close()
 ```
 
-Every call runs the async core on one private event-loop thread (started on first use, shared
-by the whole process) and waits for it. The twins hold no logic of their own: each method is
-the async method, awaited there.
+Every call runs the async core on one private event loop, shared by the whole process, which
+the calling thread drives itself (see `mink_runtime._portal` and docs/adr/0001): a blocking
+call costs next to nothing over the async one. The twins hold no logic of their own: each
+method is the async method, run there.
 """
 
 from __future__ import annotations
 
-import _thread
-import asyncio
-import contextvars
-import threading
+import atexit
 from collections.abc import Collection, Coroutine, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, contextmanager
 from datetime import datetime
 from typing import Any, Generic, Self, TypeVar
 
+from mink_runtime._portal import Portal
 from mink_runtime.adapters.memory import InMemoryEventStore as AsyncInMemoryEventStore
 from mink_runtime.adapters.sqlite import SQLiteEventStore as AsyncSQLiteEventStore
 from mink_runtime.application import AggregateRepository as AsyncAggregateRepository
@@ -63,77 +62,8 @@ T = TypeVar("T")
 A = TypeVar("A", bound=Aggregate)
 
 
-class _Portal:
-    """The private event loop, on a daemon thread of its own."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._contexts = threading.local()
-
-    def loop(self) -> asyncio.AbstractEventLoop:
-        loop = self._loop
-        if loop is not None:
-            return loop
-        with self._lock:
-            if self._loop is None:
-                loop = asyncio.new_event_loop()
-                ready = threading.Event()
-                thread = threading.Thread(
-                    target=self._run, args=(loop, ready), name="mink-sync-door", daemon=True
-                )
-                thread.start()
-                ready.wait()
-                self._loop, self._thread = loop, thread
-            return self._loop
-
-    @staticmethod
-    def _run(loop: asyncio.AbstractEventLoop, ready: threading.Event) -> None:
-        asyncio.set_event_loop(loop)
-        loop.call_soon(ready.set)
-        loop.run_forever()
-
-    def call(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        """Run `coroutine` on the loop and wait for it.
-
-        Each calling thread has a `contextvars.Context` of its own that all its calls run in,
-        so what one call leaves in context variables (an open transaction) the next call from
-        the same thread sees, as consecutive awaits of one task would.
-        """
-        loop = self.loop()
-        if threading.current_thread() is self._thread:
-            coroutine.close()
-            raise RuntimeError(
-                "the sync door was called from mink's own event-loop thread; "
-                "await the async API there instead"
-            )
-        context = getattr(self._contexts, "context", None)
-        if context is None:
-            context = self._contexts.context = contextvars.Context()
-        done = _thread.allocate_lock()  # the cheapest signal between two threads
-        done.acquire()
-        outcome: list[asyncio.Task[T]] = []
-
-        def finished(task: asyncio.Task[T]) -> None:
-            outcome.append(task)
-            done.release()
-
-        def start() -> None:
-            task = loop.create_task(coroutine, context=context)
-            task.add_done_callback(finished)
-            outcome.append(task)
-
-        loop.call_soon_threadsafe(start)
-        try:
-            done.acquire()
-        except BaseException:  # interrupted (Ctrl-C): stop the work too
-            loop.call_soon_threadsafe(lambda: outcome[0].cancel() if outcome else None)
-            raise
-        return outcome[-1].result()
-
-
-_portal = _Portal()
+_portal = Portal()
+atexit.register(_portal.close)
 
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from dataclasses import dataclass
 
@@ -139,3 +140,37 @@ def test_blocking_appends_inside_a_blocking_transaction_join_it() -> None:
         with store.transaction():
             store.append("account-1", [Deposited(1)])
         assert len(store.read_stream("account-1")) == 1
+
+
+def test_code_already_running_an_event_loop_can_use_the_door() -> None:
+    """From inside a running loop (a notebook, an async framework) the blocking call still
+    works: a helper thread drives mink's loop for it."""
+
+    async def in_someone_elses_loop() -> int:
+        with sync.InMemoryEventStore(registry=registry) as store:
+            store.append("account-1", [Deposited(4)])
+            return len(store.read_stream("account-1"))
+
+    assert asyncio.run(in_someone_elses_loop()) == 1
+
+
+@pytest.mark.postgres
+def test_threads_hand_the_loop_over_while_appending_to_postgres(
+    postgres_url: str, clean_postgres: str
+) -> None:
+    """Threads calling at once take turns driving the loop, and no call is left waiting."""
+    with sync.PostgresEventStore.connect(
+        postgres_url, schema=clean_postgres, registry=registry, max_size=8
+    ) as store:
+
+        def work(n: int) -> None:
+            for i in range(15):
+                store.append(f"account-{n}", [Deposited(i)], expected_version=i)
+
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert not any(thread.is_alive() for thread in threads)
+        assert sum(len(store.read_stream(f"account-{n}")) for n in range(8)) == 120
