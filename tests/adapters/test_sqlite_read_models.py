@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import shutil
-import sqlite3
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
