@@ -1,10 +1,12 @@
 """Read-model tables for your project's Alembic migrations, built from the dataclass.
 
 Read-model tables belong to your project (mink's own migrations never touch them): build the
-table with `read_model_table` and let your Alembic autogenerate or write it by hand::
+table with `read_model_table` for your Alembic autogenerate, or write the migration with
+`read_model_columns`::
 
-    from mink_runtime.migrations import read_model_table
+    from mink_runtime.migrations import read_model_columns, read_model_table
     order_summary = read_model_table(OrderSummary, target_metadata, indexes=["status"])
+    op.create_table("order_summary", *read_model_columns(OrderSummary))   # in a migration
 
 The columns, per field kind:
 
@@ -39,9 +41,9 @@ from mink_runtime.domain import (
 from mink_runtime.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from sqlalchemy import MetaData, Table
+    from sqlalchemy import Column, MetaData, Table
 
-__all__ = ["read_model_table"]
+__all__ = ["read_model_columns", "read_model_table"]
 
 Index = str | Sequence[str]
 
@@ -68,18 +70,10 @@ def read_model_table(
     import sqlalchemy as sa
 
     described: ModelSchema[Any] = describe_model(model, id_field=id_field)
-    table = check_identifier(name or table_name(model), "table name")
+    table = check_identifier(name if name is not None else table_name(model), "table name")
     if schema is not None:
         check_identifier(schema, "schema name")
-    columns = [
-        sa.Column(
-            field.name,
-            _column_type(field),
-            primary_key=field is described.id,
-            nullable=field.nullable,
-        )
-        for field in described.fields.values()
-    ]
+    columns = read_model_columns(model, id_field=id_field)
     result = sa.Table(
         table, metadata if metadata is not None else sa.MetaData(), *columns, schema=schema
     )
@@ -93,6 +87,27 @@ def read_model_table(
                 )
         sa.Index(f"ix_{table}_{'_'.join(names)}"[:63], *(result.c[n] for n in names))
     return result
+
+
+def read_model_columns(model: type, *, id_field: str = "id") -> list[Column[Any]]:
+    """New SQLAlchemy columns for a read model's fields (see the module), for
+    `op.create_table(name, *read_model_columns(Model))` in an Alembic migration.
+
+    Raises:
+        ConfigurationError: `model` is not a read-model dataclass.
+    """
+    import sqlalchemy as sa
+
+    described: ModelSchema[Any] = describe_model(model, id_field=id_field)
+    return [
+        sa.Column(
+            field.name,
+            _column_type(field),
+            primary_key=field is described.id,
+            nullable=field.nullable,
+        )
+        for field in described.fields.values()
+    ]
 
 
 def _column_type(field: ModelField) -> Any:

@@ -138,7 +138,9 @@ class PostgresReadModelRepository(Generic[M]):
                 identifier.
         """
         self._schema = describe_model(model, id_field=id_field)
-        self.table = check_identifier(table or table_name(model), "table name")
+        self.table = check_identifier(
+            table if table is not None else table_name(model), "table name"
+        )
         self.db_schema = None if schema is None else check_identifier(schema, "schema name")
         self._pool = store._pool
         self._where = f"{schema}.{self.table}" if schema else self.table

@@ -153,7 +153,9 @@ class SQLiteReadModelRepository(Generic[M]):
                 identifier.
         """
         self._schema = describe_model(model, id_field=id_field)
-        self.table = check_identifier(table or table_name(model), "table name")
+        self.table = check_identifier(
+            table if table is not None else table_name(model), "table name"
+        )
         self._db: SQLiteDatabase = store._db
         self._sql = ReadModelSql(self._schema, quote(self.table), SQLiteDialect(self._schema))
         for connection in {id(c): c for c in (self._db.writer, self._db.reader)}.values():
