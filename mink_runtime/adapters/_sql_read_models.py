@@ -47,8 +47,6 @@ class Dialect:
     param = "?"
     true = "1"
     false = "0"
-    same = "IS"
-    """Null-safe equality."""
     differs = "IS NOT"
     """Null-safe inequality."""
     no_limit = " LIMIT -1"

@@ -20,6 +20,7 @@ from mink_runtime.domain._envelopes import (
     StreamMetadata,
     category_of,
 )
+from mink_runtime.domain._field_values import FieldKind
 from mink_runtime.domain._ids import uuid7
 from mink_runtime.domain._query import (
     AllOf,
@@ -44,13 +45,11 @@ from mink_runtime.domain._query_plan import (
 )
 from mink_runtime.domain._read_models import (
     Container,
-    FieldKind,
     ModelField,
     ModelSchema,
     check_identifier,
     describe_model,
     table_name,
-    utc_text,
 )
 from mink_runtime.domain._registry import EventRegistry, EventType, default_registry, event
 from mink_runtime.domain._serialization import JSONSerializer, MsgpackSerializer, Serializer
@@ -126,7 +125,6 @@ __all__ = [
     "run_plan",
     "table_name",
     "to_primitive",
-    "utc_text",
     "uuid7",
     "validate_append",
 ]

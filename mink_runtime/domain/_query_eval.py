@@ -16,9 +16,10 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+from mink_runtime.domain._field_values import FieldKind
 from mink_runtime.domain._query import Op, Query
 from mink_runtime.domain._query_plan import Group, Predicate, QueryPlan, like_parts, plan_query
-from mink_runtime.domain._read_models import Container, FieldKind, describe_model
+from mink_runtime.domain._read_models import Container, describe_model
 
 __all__ = ["count_matching", "evaluate", "like_regex", "run_plan"]
 

@@ -33,14 +33,9 @@ from typing import Any, Generic, TypeVar
 
 import orjson
 
+from mink_runtime.domain._field_values import FieldKind, MismatchError
 from mink_runtime.domain._query import AllOf, AnyOf, Condition, Filter, Op, Page, Query
-from mink_runtime.domain._read_models import (
-    Container,
-    FieldKind,
-    MismatchError,
-    ModelField,
-    ModelSchema,
-)
+from mink_runtime.domain._read_models import Container, ModelField, ModelSchema
 from mink_runtime.errors import QueryError, SerializationError
 
 __all__ = ["Group", "Predicate", "QueryPlan", "SortKey", "plan_query"]

@@ -22,39 +22,32 @@ import types
 import typing
 import uuid
 from collections import abc
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from mink_runtime.domain._conversion import from_primitive, to_primitive
+from mink_runtime.domain._field_values import (
+    FieldKind,
+    MismatchError,
+    coerce,
+    row_decoder,
+    row_encoder,
+    show,
+)
 from mink_runtime.errors import ConfigurationError, QueryError, SerializationError
 
 __all__ = [
-    "FieldKind",
+    "Container",
+    "ElementType",
     "ModelField",
     "ModelSchema",
     "check_identifier",
     "describe_model",
     "table_name",
-    "utc_text",
 ]
 
 M = TypeVar("M")
-
-
-class FieldKind(enum.Enum):
-    """How a field is stored and compared."""
-
-    TEXT = "text"
-    INTEGER = "integer"
-    FLOAT = "float"
-    DECIMAL = "decimal"
-    BOOLEAN = "boolean"
-    DATETIME = "datetime"
-    DATE = "date"
-    UUID = "uuid"
-    JSON = "json"
 
 
 class Container(enum.Enum):
@@ -65,7 +58,6 @@ class Container(enum.Enum):
     OTHER = "other"  # a nested dataclass: no contains
 
 
-SCALAR_KINDS = frozenset(FieldKind) - {FieldKind.JSON}
 _ELEMENT_KINDS = frozenset(
     {
         FieldKind.TEXT,
@@ -80,14 +72,6 @@ _ELEMENT_KINDS = frozenset(
 datetime has many spellings of one value, so they are left out)."""
 _KEY_KINDS = frozenset({FieldKind.TEXT, FieldKind.INTEGER})
 _ID_KINDS = frozenset({FieldKind.TEXT, FieldKind.INTEGER, FieldKind.UUID})
-
-
-class MismatchError(Exception):
-    """A value does not fit a field; `expected` says what would."""
-
-    def __init__(self, expected: str) -> None:
-        super().__init__(expected)
-        self.expected = expected
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +107,7 @@ class ModelField:
         Raises:
             MismatchError: the value does not fit the field.
         """
-        return _coerce(self.kind, self.enum, value)
+        return coerce(self.kind, self.enum, value)
 
     def coerce_element(self, value: Any) -> Any:
         """A value `contains` can look for in this JSON field.
@@ -132,7 +116,7 @@ class ModelField:
             MismatchError: the value does not fit the elements (or keys).
         """
         assert self.element is not None
-        return _coerce(self.element.kind, self.element.enum, value)
+        return coerce(self.element.kind, self.element.enum, value)
 
     def sort_key(self, value: Any) -> Any:
         """What values of this field compare by (enums by their values)."""
@@ -147,9 +131,9 @@ class ModelSchema(Generic[M]):
         self.name = model.__qualname__
         self.fields: Mapping[str, ModelField] = types.MappingProxyType({f.name: f for f in fields})
         self.id = self.fields[id_field]
-        self._encoders = {f.name: _row_encoder(f) for f in fields}
+        self._encoders = {f.name: row_encoder(f.kind, f.enum) for f in fields}
         self._to_row = list(self._encoders.items())
-        self._decoders = {f.name: _row_decoder(f) for f in fields}
+        self._decoders = {f.name: row_decoder(f.kind, f.enum, f.hint) for f in fields}
         self._from_row = list(self._decoders.items())
 
     def __repr__(self) -> str:
@@ -191,16 +175,8 @@ class ModelSchema(Generic[M]):
             return field.coerce(value)
         except MismatchError as mismatch:
             raise SerializationError(
-                f"{self.name}.{field.name} must be {mismatch.expected}, got {_show(value)}"
+                f"{self.name}.{field.name} must be {mismatch.expected}, got {show(value)}"
             ) from None
-
-    def id_of(self, model: object) -> Any:
-        """The id of a model instance.
-
-        Raises:
-            SerializationError: the id is missing or of the wrong type.
-        """
-        return self.check(self.id, getattr(model, self.id.name, None))
 
     def key(self, model_id: Any) -> Any:
         """An id as given to `get`, `update` or `delete`, checked and coerced.
@@ -215,7 +191,7 @@ class ModelSchema(Generic[M]):
         except MismatchError as mismatch:
             raise QueryError(
                 f"{self.name}.{self.id.name} is the id, so it must be {mismatch.expected}, "
-                f"got {_show(model_id)}",
+                f"got {show(model_id)}",
                 model=self.name,
                 field=self.id.name,
             ) from None
@@ -287,17 +263,6 @@ class ModelSchema(Generic[M]):
                 f"a stored {self.name} does not fit the class any more ({error}); give new "
                 "fields defaults, or migrate the stored rows"
             ) from error
-
-    def build(self, values: Mapping[str, Any]) -> M:
-        """A model from checked values (as `values` returns them).
-
-        Raises:
-            SerializationError: the class refuses them.
-        """
-        try:
-            return self.model(**values)
-        except (TypeError, ValueError) as error:
-            raise SerializationError(f"cannot build a {self.name}: {error}") from error
 
 
 _schemas: dict[tuple[type, str], ModelSchema[Any]] = {}
@@ -486,170 +451,3 @@ def _type_name(hint: Any) -> str:
     if isinstance(hint, type) and typing.get_origin(hint) is None:
         return hint.__qualname__
     return re.sub(r"\b(typing|datetime|decimal|uuid|builtins)\.", "", repr(hint))
-
-
-# --- checking values -------------------------------------------------------------------------
-
-
-def _coerce(kind: FieldKind, enum_class: type[enum.Enum] | None, value: Any) -> Any:
-    if enum_class is not None:
-        if isinstance(value, enum_class):
-            return value
-        try:
-            return enum_class(value)
-        except ValueError:
-            members = ", ".join(repr(m.value) for m in enum_class)
-            raise MismatchError(f"a {enum_class.__qualname__} (or one of {members})") from None
-    check = _CHECKS.get(kind)
-    if check is None:
-        raise MismatchError(f"a {kind.value}")
-    return check(value)
-
-
-def _text(value: Any) -> Any:
-    if isinstance(value, str):
-        return value
-    raise MismatchError("a str")
-
-
-_INT64 = range(-(2**63), 2**63)
-
-
-def _integer(value: Any) -> Any:
-    if isinstance(value, int) and not isinstance(value, bool) and value in _INT64:
-        return value
-    raise MismatchError("an int that fits in 64 bits")
-
-
-def _float(value: Any) -> Any:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        number = float(value)
-        if number - number == 0:  # neither NaN nor infinite: one meaning in every backend
-            return number
-    raise MismatchError("a finite float (or an int)")
-
-
-def _decimal(value: Any) -> Any:
-    if isinstance(value, Decimal) and value.is_finite():
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return Decimal(value)
-    raise MismatchError("a finite Decimal (or an int; write Decimal('9.99'), not a float)")
-
-
-def _boolean(value: Any) -> Any:
-    if isinstance(value, bool):
-        return value
-    raise MismatchError("a bool")
-
-
-def _datetime(value: Any) -> Any:
-    if isinstance(value, dt.datetime) and value.utcoffset() is not None:
-        return value
-    raise MismatchError("a timezone-aware datetime (e.g. datetime.now(UTC))")
-
-
-def _date(value: Any) -> Any:
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
-    raise MismatchError("a date (not a datetime)")
-
-
-def _uuid(value: Any) -> Any:
-    if isinstance(value, uuid.UUID):
-        return value
-    if isinstance(value, str):
-        try:
-            return uuid.UUID(value)
-        except ValueError:
-            pass
-    raise MismatchError("a UUID (or its text)")
-
-
-_CHECKS: dict[FieldKind, Callable[[Any], Any]] = {
-    FieldKind.TEXT: _text,
-    FieldKind.INTEGER: _integer,
-    FieldKind.FLOAT: _float,
-    FieldKind.DECIMAL: _decimal,
-    FieldKind.BOOLEAN: _boolean,
-    FieldKind.DATETIME: _datetime,
-    FieldKind.DATE: _date,
-    FieldKind.UUID: _uuid,
-}
-
-
-def _show(value: Any) -> str:
-    text = repr(value)
-    text = text if len(text) <= 60 else text[:57] + "..."
-    return f"{type(value).__qualname__} {text}"
-
-
-# --- the row form ----------------------------------------------------------------------------
-
-
-def utc_text(moment: dt.datetime) -> str:
-    """An aware datetime as UTC text of fixed width, microseconds included (text order is time
-    order): `2025-01-02T03:04:05.678000+00:00`."""
-    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
-
-
-def _row_encoder(field: ModelField) -> Callable[[Any], Any]:
-    if field.enum is not None:
-        return _enum_value
-    return _ENCODERS.get(field.kind, _identity)
-
-
-def _row_decoder(field: ModelField) -> Callable[[Any], Any]:
-    if field.enum is not None:
-        return field.enum
-    if field.kind is FieldKind.JSON:
-        hint = field.hint
-        return lambda value: from_primitive(hint, value)
-    return _DECODERS.get(field.kind, _identity)
-
-
-def _identity(value: Any) -> Any:
-    return value
-
-
-def _enum_value(value: Any) -> Any:
-    return value.value
-
-
-def _json_primitive(value: Any) -> Any:
-    return to_primitive(value)
-
-
-_ENCODERS: dict[FieldKind, Callable[[Any], Any]] = {
-    FieldKind.DECIMAL: str,
-    FieldKind.DATETIME: utc_text,
-    FieldKind.DATE: dt.date.isoformat,
-    FieldKind.UUID: str,
-    FieldKind.JSON: _json_primitive,
-}
-
-
-def _decode_decimal(value: Any) -> Decimal:
-    return value if isinstance(value, Decimal) else Decimal(str(value))
-
-
-def _decode_datetime(value: Any) -> dt.datetime:
-    return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
-
-
-def _decode_date(value: Any) -> dt.date:
-    return dt.date.fromisoformat(value) if isinstance(value, str) else value
-
-
-def _decode_uuid(value: Any) -> uuid.UUID:
-    return uuid.UUID(value) if isinstance(value, str) else value
-
-
-_DECODERS: dict[FieldKind, Callable[[Any], Any]] = {
-    FieldKind.FLOAT: float,
-    FieldKind.BOOLEAN: bool,
-    FieldKind.DECIMAL: _decode_decimal,
-    FieldKind.DATETIME: _decode_datetime,
-    FieldKind.DATE: _decode_date,
-    FieldKind.UUID: _decode_uuid,
-}

@@ -74,7 +74,6 @@ class PostgresDialect(Dialect):
     param = "%s"
     true = "TRUE"
     false = "FALSE"
-    same = "IS NOT DISTINCT FROM"
     differs = "IS DISTINCT FROM"
     no_limit = ""
 
