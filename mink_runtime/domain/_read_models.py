@@ -71,6 +71,11 @@ _ELEMENT_KINDS = frozenset(
 """Element kinds `contains` can look for inside JSON: their JSON form is unique (a Decimal or a
 datetime has many spellings of one value, so they are left out)."""
 _KEY_KINDS = frozenset({FieldKind.TEXT, FieldKind.INTEGER})
+_SHAPES: dict[Container, tuple[Any, str]] = {
+    Container.SEQUENCE: ((list, tuple, set, frozenset), "a list, tuple or set"),
+    Container.MAPPING: (abc.Mapping, "a dict"),
+    Container.OTHER: (object, "a dataclass"),
+}
 _ID_KINDS = frozenset({FieldKind.TEXT, FieldKind.INTEGER, FieldKind.UUID})
 
 
@@ -170,6 +175,11 @@ class ModelSchema(Generic[M]):
                 "allow None; give it a value, or declare it `... | None`"
             )
         if field.kind is FieldKind.JSON:
+            expected = _SHAPES[field.container or Container.OTHER]
+            if not isinstance(value, expected[0]):
+                raise SerializationError(
+                    f"{self.name}.{field.name} must be {expected[1]}, got {show(value)}"
+                )
             return value
         try:
             return field.coerce(value)
@@ -254,6 +264,7 @@ class ModelSchema(Generic[M]):
             kwargs = {
                 name: (None if (value := row[name]) is None else decode(value))
                 for name, decode in self._from_row
+                if name in row  # a field added since the row was written takes its default
             }
             return self.model(**kwargs)
         except SerializationError:

@@ -260,3 +260,20 @@ def test_identifiers_are_plain_and_short(name: str) -> None:
     """Table and schema names are letters, digits and underscores, at most 63 long."""
     with pytest.raises(ConfigurationError):
         check_identifier(name, "table name")
+
+
+def test_a_field_added_since_a_row_was_written_takes_its_default() -> None:
+    """Rows without a field the class gained later rebuild with the field's default."""
+    schema = describe_model(Everything)
+    row = {"id": "e1", "customer": "c", "label": "l", "kind": "a", "size": "s", "level": 1}
+    model = schema.from_row({**row, "amount": None})
+    assert (model.tags, model.part, model.pairs) == ([], None, (0, ""))
+
+
+def test_json_fields_must_hold_their_shape() -> None:
+    """A str where a list belongs (or a list where a dict belongs) is refused when written."""
+    schema = describe_model(Everything)
+    with pytest.raises(SerializationError, match=r"Everything\.tags must be a list"):
+        schema.check(schema.fields["tags"], "gift")
+    with pytest.raises(SerializationError, match=r"Everything\.scores must be a dict"):
+        schema.check(schema.fields["scores"], [1.0])
