@@ -122,9 +122,10 @@ def plan_query(
             "replaces offsets",
             model=schema.name,
         )
-    if paging and query.row_limit is None:
+    if paging and not query.row_limit:
         raise QueryError(
-            "page() needs the page size: add .limit(n) to the query", model=schema.name
+            "page() needs the page size: add .limit(n) to the query, n of 1 or more",
+            model=schema.name,
         )
     where = Group(tuple(_check(f, schema) for f in query.filters))
     order = _order(query.ordering, schema)

@@ -293,9 +293,11 @@ class QueryContract:
         assert third.next_cursor is None
 
     async def test_paging_needs_a_limit(self, loaded: Orders) -> None:
-        """page() without limit() is a QueryError saying so."""
+        """page() without a limit of 1 or more is a QueryError saying so."""
         with pytest.raises(QueryError, match="limit"):
             await loaded.page(Query().order_by("total"))
+        with pytest.raises(QueryError, match="limit"):
+            await loaded.page(Query().limit(0))
 
     async def test_a_cursor_of_another_ordering_is_refused(self, loaded: Orders) -> None:
         """A cursor only continues the ordering it was made in; garbage is refused too."""
