@@ -4,13 +4,14 @@
   Subclass one per adapter (see their docstrings); a third-party adapter that passes them
   behaves like mink's own.
 - `ReadModelTransactionContract`: for read-model backends that join `store.transaction()`.
-- `CONTRACT_MODELS` and `contract_registry`: the read models and events those suites use.
+- `CONTRACT_MODELS` (with `OrderSummary`, the one a `ReadModelTransactionContract` fixture
+  builds) and `contract_registry`: the read models and events those suites use.
 
 This package needs pytest (and pytest-asyncio for the async suites).
 """
 
 from mink_runtime.testing._contract_events import contract_registry
-from mink_runtime.testing._contract_models import CONTRACT_MODELS
+from mink_runtime.testing._contract_models import CONTRACT_MODELS, OrderSummary
 from mink_runtime.testing._event_store_contract import EventStoreContract, StoreFactory
 from mink_runtime.testing._read_model_contract import (
     ReadModelRepositoryContract,
@@ -26,6 +27,7 @@ __all__ = [
     "CONTRACT_MODELS",
     "EventStoreContract",
     "JoinedFactory",
+    "OrderSummary",
     "ReadModelRepositoryContract",
     "ReadModelTransactionContract",
     "RepositoryFactory",

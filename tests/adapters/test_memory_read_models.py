@@ -11,12 +11,12 @@ from mink_runtime.adapters.memory import InMemoryReadModelRepository
 from mink_runtime.ports import EventStore, ReadModelRepository
 from mink_runtime.testing import (
     JoinedFactory,
+    OrderSummary,
     ReadModelRepositoryContract,
     ReadModelTransactionContract,
     RepositoryFactory,
     contract_registry,
 )
-from mink_runtime.testing._contract_models import OrderSummary
 
 
 class TestInMemoryReadModelRepository(ReadModelRepositoryContract):

@@ -17,12 +17,12 @@ from mink_runtime.errors import ConfigurationError, ReadModelSchemaError
 from mink_runtime.ports import EventStore, ReadModelRepository
 from mink_runtime.testing import (
     JoinedFactory,
+    OrderSummary,
     ReadModelRepositoryContract,
     ReadModelTransactionContract,
     RepositoryFactory,
     contract_registry,
 )
-from mink_runtime.testing._contract_models import OrderSummary
 
 pytestmark = pytest.mark.postgres
 

@@ -21,12 +21,12 @@ from mink_runtime.errors import ConfigurationError, MinkError, ReadModelSchemaEr
 from mink_runtime.ports import EventStore, ReadModelRepository
 from mink_runtime.testing import (
     JoinedFactory,
+    OrderSummary,
     ReadModelRepositoryContract,
     ReadModelTransactionContract,
     RepositoryFactory,
     contract_registry,
 )
-from mink_runtime.testing._contract_models import OrderSummary
 
 
 @pytest.fixture(scope="session")
