@@ -30,10 +30,16 @@ from mink_runtime.domain import (
     SortKey,
 )
 
-__all__ = ["Dialect", "ReadModelSql", "quote"]
+__all__ = ["CREATE_HINT", "Dialect", "ReadModelSql", "quote"]
 
 M = TypeVar("M")
 Fragment = tuple[str, list[Any]]
+
+CREATE_HINT = (
+    "create it in one of your project's migrations (mink_runtime.migrations.read_model_table "
+    "builds it from the dataclass), or with `await repository.create_table()`"
+)
+"""How to make a missing read-model table, for the error that says it is missing."""
 
 
 def quote(name: str) -> str:

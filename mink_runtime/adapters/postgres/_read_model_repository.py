@@ -24,7 +24,7 @@ from psycopg import errors as pg_errors
 from psycopg_pool import PoolTimeout, TooManyRequests
 
 from mink_runtime.adapters._ambient import ambient
-from mink_runtime.adapters._sql_read_models import Dialect, ReadModelSql, quote
+from mink_runtime.adapters._sql_read_models import CREATE_HINT, Dialect, ReadModelSql, quote
 from mink_runtime.adapters.postgres._adapt import JsonBytes
 from mink_runtime.domain import (
     Container,
@@ -283,17 +283,11 @@ class PostgresReadModelRepository(Generic[M]):
             ) from error
 
 
-_CREATE_HINT = (
-    "create it in one of your project's migrations (mink_runtime.migrations.read_model_table "
-    "builds it from the dataclass), or with `await repository.create_table()`"
-)
-
-
 def _translate(error: psycopg.Error, table: str) -> Exception:
     code = error.sqlstate or ""
     message = error.diag.message_primary or str(error)
     if code in ("42P01", "3F000"):  # undefined table / schema
-        return ReadModelSchemaError(f"the read-model table {table} does not exist: {_CREATE_HINT}")
+        return ReadModelSchemaError(f"the read-model table {table} does not exist: {CREATE_HINT}")
     if code == "42703":  # undefined column
         return ReadModelSchemaError(
             f"the table {table} lacks a column of the model ({message}); add it in a migration"

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import orjson
 
 from mink_runtime.adapters._ambient import ambient
-from mink_runtime.adapters._sql_read_models import Dialect, ReadModelSql, quote
+from mink_runtime.adapters._sql_read_models import CREATE_HINT, Dialect, ReadModelSql, quote
 from mink_runtime.adapters.sqlite._errors import is_busy
 from mink_runtime.domain import (
     Container,
@@ -288,9 +288,7 @@ def _translate(error: sqlite3.Error, table: str, path: str) -> Exception:
     message = str(error)
     if "no such table" in message:
         return ReadModelSchemaError(
-            f"the read-model table {table} does not exist in {path}: create it in one of your "
-            "project's migrations (mink_runtime.migrations.read_model_table builds it from the "
-            "dataclass), or with `await repository.create_table()`"
+            f"the read-model table {table} does not exist in {path}: {CREATE_HINT}"
         )
     if "no such column" in message or "has no column" in message:
         return ReadModelSchemaError(
