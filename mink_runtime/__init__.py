@@ -2,10 +2,12 @@
 
 ```python
 from mink_runtime import Aggregate, AggregateRepository, SQLiteEventStore, apply, event
+from mink_runtime import F, Query, SQLiteReadModelRepository, any_of
 ```
 
-The PostgreSQL store (`PostgresEventStore`) is imported on first use, so that
-`import mink_runtime` stays light. Blocking twins of these objects live in `mink_runtime.sync`.
+The PostgreSQL classes (`PostgresEventStore`, `PostgresReadModelRepository`, …) and the Redis
+repository (`RedisReadModelRepository`, needing the `redis` extra) are imported on first use, so
+that `import mink_runtime` stays light. Blocking twins of these objects live in `mink_runtime.sync`.
 """
 
 from __future__ import annotations
@@ -13,24 +15,39 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from mink_runtime._version import __version__
-from mink_runtime.adapters.memory import InMemoryEventStore, InMemorySnapshotStore
-from mink_runtime.adapters.sqlite import SQLiteEventStore, SQLiteSnapshotStore
+from mink_runtime.adapters.memory import (
+    InMemoryEventStore,
+    InMemoryReadModelRepository,
+    InMemorySnapshotStore,
+)
+from mink_runtime.adapters.sqlite import (
+    SQLiteEventStore,
+    SQLiteReadModelRepository,
+    SQLiteSnapshotStore,
+)
 from mink_runtime.application import AggregateRepository
 from mink_runtime.domain import (
     Aggregate,
+    AllOf,
+    AnyOf,
     AppendResult,
     Checkpoint,
+    Condition,
     EventBytesAbove,
     EventCodec,
     EventRegistry,
     EveryInterval,
     EveryNEvents,
     ExpectedVersion,
+    F,
     JSONSerializer,
     LogSlice,
     Metadata,
     MsgpackSerializer,
     NewEvent,
+    Op,
+    Page,
+    Query,
     RecordedEvent,
     Serializer,
     Snapshot,
@@ -38,6 +55,8 @@ from mink_runtime.domain import (
     StreamInfo,
     StreamMetadata,
     StreamState,
+    all_of,
+    any_of,
     apply,
     category_of,
     default_registry,
@@ -50,9 +69,14 @@ from mink_runtime.errors import (
     ConcurrencyError,
     ConfigurationError,
     DuplicateEventError,
+    DuplicateModelError,
     EventStoreError,
     MinkError,
     MissingApplyHandlerError,
+    ModelNotFoundError,
+    QueryError,
+    ReadModelError,
+    ReadModelSchemaError,
     SchemaNotReadyError,
     SerializationError,
     StoreUnavailableError,
@@ -61,10 +85,20 @@ from mink_runtime.errors import (
     TransactionConflictError,
     UnknownEventTypeError,
 )
-from mink_runtime.ports import EventStore, EventStoreTransaction, SnapshotStore
+from mink_runtime.ports import (
+    EventStore,
+    EventStoreTransaction,
+    ReadModelRepository,
+    SnapshotStore,
+)
 
 if TYPE_CHECKING:
-    from mink_runtime.adapters.postgres import PostgresEventStore, PostgresSnapshotStore
+    from mink_runtime.adapters.postgres import (
+        PostgresEventStore,
+        PostgresReadModelRepository,
+        PostgresSnapshotStore,
+    )
+    from mink_runtime.adapters.redis import RedisReadModelRepository
 
 ANY = ExpectedVersion.ANY
 NO_STREAM = ExpectedVersion.NO_STREAM
@@ -78,11 +112,15 @@ __all__ = [
     "AggregateError",
     "AggregateNotFoundError",
     "AggregateRepository",
+    "AllOf",
+    "AnyOf",
     "AppendResult",
     "Checkpoint",
     "ConcurrencyError",
+    "Condition",
     "ConfigurationError",
     "DuplicateEventError",
+    "DuplicateModelError",
     "EventBytesAbove",
     "EventCodec",
     "EventRegistry",
@@ -92,19 +130,32 @@ __all__ = [
     "EveryInterval",
     "EveryNEvents",
     "ExpectedVersion",
+    "F",
     "InMemoryEventStore",
+    "InMemoryReadModelRepository",
     "InMemorySnapshotStore",
     "JSONSerializer",
     "LogSlice",
     "Metadata",
     "MinkError",
     "MissingApplyHandlerError",
+    "ModelNotFoundError",
     "MsgpackSerializer",
     "NewEvent",
+    "Op",
+    "Page",
     "PostgresEventStore",
+    "PostgresReadModelRepository",
     "PostgresSnapshotStore",
+    "Query",
+    "QueryError",
+    "ReadModelError",
+    "ReadModelRepository",
+    "ReadModelSchemaError",
     "RecordedEvent",
+    "RedisReadModelRepository",
     "SQLiteEventStore",
+    "SQLiteReadModelRepository",
     "SQLiteSnapshotStore",
     "SchemaNotReadyError",
     "SerializationError",
@@ -121,6 +172,8 @@ __all__ = [
     "TransactionConflictError",
     "UnknownEventTypeError",
     "__version__",
+    "all_of",
+    "any_of",
     "apply",
     "category_of",
     "default_registry",
@@ -128,7 +181,7 @@ __all__ = [
     "uuid7",
 ]
 
-_LAZY = {"PostgresEventStore", "PostgresSnapshotStore"}
+_LAZY = {"PostgresEventStore", "PostgresReadModelRepository", "PostgresSnapshotStore"}
 
 
 def __getattr__(name: str) -> Any:
@@ -136,4 +189,13 @@ def __getattr__(name: str) -> Any:
         from mink_runtime.adapters import postgres
 
         return getattr(postgres, name)
+    if name == "RedisReadModelRepository":
+        try:
+            from mink_runtime.adapters import redis
+        except ImportError as error:
+            raise ConfigurationError(
+                f"RedisReadModelRepository needs the redis package ({error}); "
+                'install it with pip install "mink[redis]"'
+            ) from error
+        return redis.RedisReadModelRepository
     raise AttributeError(f"module 'mink_runtime' has no attribute {name!r}")

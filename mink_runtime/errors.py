@@ -3,7 +3,9 @@
 ```
 MinkError
 ├── ConfigurationError            a setting or a call's arguments are wrong
-├── SerializationError            an event or snapshot could not be encoded or decoded
+│   └── QueryError                a query names an unknown field, or an operator or value
+│                                 that does not fit the field (or a cursor of another query)
+├── SerializationError            an event, snapshot or read model could not be encoded or decoded
 │   └── UnknownEventTypeError     a class or type name the registry does not know
 ├── EventStoreError
 │   ├── ConcurrencyError          the stream was not at the expected version; nothing written
@@ -13,14 +15,20 @@ MinkError
 │   ├── TransactionConflictError  a younger transaction wrote the stream first; retry as is
 │   ├── StoreUnavailableError     the database cannot be reached or timed out (transient)
 │   └── SchemaNotReadyError       the store's tables are missing or behind the migrations
-└── AggregateError
-    ├── AggregateNotFoundError    no events for that aggregate id
-    └── MissingApplyHandlerError  an event reached an aggregate with no handler for it
+├── AggregateError
+│   ├── AggregateNotFoundError    no events for that aggregate id
+│   └── MissingApplyHandlerError  an event reached an aggregate with no handler for it
+└── ReadModelError                a read-model repository could not do what was asked
+    ├── ModelNotFoundError        update of an id that is not stored
+    ├── DuplicateModelError       insert of an id that is already stored
+    └── ReadModelSchemaError      the read model's table is missing or does not fit the model
 ```
 
 Errors carry their data as attributes (`ConcurrencyError.expected_version`, …), survive pickling,
 and never wrap a driver exception type that leaks out of an adapter: adapters translate
-`psycopg` and `sqlite3` errors at their edge and chain the original as `__cause__`.
+`psycopg`, `sqlite3` and `redis` errors at their edge and chain the original as `__cause__`.
+A database that cannot be reached is `StoreUnavailableError` whichever store found out, the
+event store or a read-model repository.
 """
 
 from __future__ import annotations
@@ -33,9 +41,14 @@ __all__ = [
     "ConcurrencyError",
     "ConfigurationError",
     "DuplicateEventError",
+    "DuplicateModelError",
     "EventStoreError",
     "MinkError",
     "MissingApplyHandlerError",
+    "ModelNotFoundError",
+    "QueryError",
+    "ReadModelError",
+    "ReadModelSchemaError",
     "SchemaNotReadyError",
     "SerializationError",
     "StoreUnavailableError",
@@ -64,8 +77,18 @@ class ConfigurationError(MinkError):
     """A setting, a URL or a call's arguments are wrong; the message says which and how to fix."""
 
 
+class QueryError(ConfigurationError):
+    """A read-model query does not fit its model: an unknown field, an operator the field's type
+    does not support, a value of the wrong type, or a cursor made for another query."""
+
+    def __init__(self, message: str, *, model: str | None = None, field: str | None = None) -> None:
+        super().__init__(message)
+        self.model = model
+        self.field = field
+
+
 class SerializationError(MinkError):
-    """An event, its metadata or a snapshot could not be encoded or decoded."""
+    """An event, its metadata, a snapshot or a read model could not be encoded or decoded."""
 
 
 class UnknownEventTypeError(SerializationError):
@@ -183,3 +206,39 @@ class MissingApplyHandlerError(AggregateError):
         )
         self.aggregate_type = aggregate_type
         self.event_type = event_type
+
+
+class ReadModelError(MinkError):
+    """A read-model repository could not do what was asked."""
+
+
+class ModelNotFoundError(ReadModelError):
+    """`update` named an id that is not stored."""
+
+    def __init__(self, model: str, model_id: object) -> None:
+        super().__init__(
+            f"no {model} with id {model_id!r} is stored; insert or upsert it before updating it"
+        )
+        self.model = model
+        self.model_id = model_id
+
+
+class DuplicateModelError(ReadModelError):
+    """`insert` named an id that is already stored."""
+
+    def __init__(self, model: str, model_id: object) -> None:
+        super().__init__(
+            f"a {model} with id {model_id!r} is already stored; use upsert() to replace it, "
+            "or update() to change it"
+        )
+        self.model = model
+        self.model_id = model_id
+
+
+class ReadModelSchemaError(ReadModelError):
+    """The read model's table is missing, or lacks columns the model has.
+
+    Read-model tables belong to your project: create them with your Alembic migrations
+    (`mink_runtime.migrations.read_model_table(...)` builds the table from the dataclass), or
+    with `await repository.create_table()` in tests and quick starts.
+    """

@@ -8,6 +8,11 @@ orders = sync.AggregateRepository(store, Order)
 order = Order("42"); order.place("alice")
 orders.save(order)
 print(orders.load("42").customer_id)
+
+summaries = sync.SQLiteReadModelRepository(store, OrderSummary)
+summaries.create_table()
+summaries.upsert(OrderSummary(id="42", status="placed"))
+print(summaries.find(Query().where(status="placed")))
 store.close()
 ```
 
@@ -23,11 +28,17 @@ import atexit
 from collections.abc import Collection, Coroutine, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, contextmanager
 from datetime import datetime
-from typing import Any, Generic, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 from mink_runtime._portal import Portal
 from mink_runtime.adapters.memory import InMemoryEventStore as AsyncInMemoryEventStore
+from mink_runtime.adapters.memory import (
+    InMemoryReadModelRepository as AsyncInMemoryReadModelRepository,
+)
 from mink_runtime.adapters.sqlite import SQLiteEventStore as AsyncSQLiteEventStore
+from mink_runtime.adapters.sqlite import (
+    SQLiteReadModelRepository as AsyncSQLiteReadModelRepository,
+)
 from mink_runtime.application import AggregateRepository as AsyncAggregateRepository
 from mink_runtime.domain import (
     Aggregate,
@@ -37,6 +48,9 @@ from mink_runtime.domain import (
     ExpectedVersion,
     LogSlice,
     Metadata,
+    ModelSchema,
+    Page,
+    Query,
     RecordedEvent,
     Snapshot,
     SnapshotPolicy,
@@ -45,21 +59,36 @@ from mink_runtime.domain import (
 )
 from mink_runtime.ports import EventStore as AsyncEventStore
 from mink_runtime.ports import EventStoreTransaction as AsyncEventStoreTransaction
+from mink_runtime.ports import ReadModelRepository as AsyncReadModelRepository
 from mink_runtime.ports import SnapshotStore as AsyncSnapshotStore
+
+if TYPE_CHECKING:
+    from mink_runtime.adapters.postgres import (
+        PostgresReadModelRepository as AsyncPostgresReadModelRepository,
+    )
+    from mink_runtime.adapters.redis import (
+        RedisReadModelRepository as AsyncRedisReadModelRepository,
+    )
 
 __all__ = [
     "AggregateRepository",
     "EventStore",
     "EventStoreTransaction",
     "InMemoryEventStore",
+    "InMemoryReadModelRepository",
     "PostgresEventStore",
+    "PostgresReadModelRepository",
+    "ReadModelRepository",
+    "RedisReadModelRepository",
     "SQLiteEventStore",
+    "SQLiteReadModelRepository",
     "SnapshotStore",
     "run",
 ]
 
 T = TypeVar("T")
 A = TypeVar("A", bound=Aggregate)
+M = TypeVar("M")
 
 
 _portal = Portal()
@@ -281,3 +310,121 @@ class AggregateRepository(Generic[A]):
 
     def exists(self, aggregate_id: str) -> bool:
         return _portal.call(self.async_repository.exists(aggregate_id))
+
+
+class ReadModelRepository(Generic[M]):
+    """Blocking twin of any `ReadModelRepository`; see the async port for what each method does."""
+
+    def __init__(self, repository: AsyncReadModelRepository[M]) -> None:
+        self.async_repository = repository
+        """The async repository behind this twin, for code that can await."""
+
+    @property
+    def schema(self) -> ModelSchema[M]:
+        return self.async_repository.schema
+
+    def get(self, model_id: Any) -> M | None:
+        return _portal.call(self.async_repository.get(model_id))
+
+    def find(self, query: Query | None = None) -> list[M]:
+        return _portal.call(self.async_repository.find(query))
+
+    def page(self, query: Query) -> Page[M]:
+        return _portal.call(self.async_repository.page(query))
+
+    def count(self, query: Query | None = None) -> int:
+        return _portal.call(self.async_repository.count(query))
+
+    def insert(self, model: M) -> None:
+        _portal.call(self.async_repository.insert(model))
+
+    def upsert(self, model: M) -> None:
+        _portal.call(self.async_repository.upsert(model))
+
+    def update(self, model_id: Any, **changes: Any) -> M:
+        return _portal.call(self.async_repository.update(model_id, **changes))
+
+    def delete(self, model_id: Any) -> bool:
+        return _portal.call(self.async_repository.delete(model_id))
+
+    def clear(self) -> None:
+        _portal.call(self.async_repository.clear())
+
+
+class InMemoryReadModelRepository(ReadModelRepository[M]):
+    """Blocking twin of `InMemoryReadModelRepository`."""
+
+    def __init__(
+        self, model: type[M], *, id_field: str = "id", store: InMemoryEventStore | None = None
+    ) -> None:
+        joined = None if store is None else store.async_store
+        assert joined is None or isinstance(joined, AsyncInMemoryEventStore)
+        super().__init__(AsyncInMemoryReadModelRepository(model, id_field=id_field, store=joined))
+
+
+class SQLiteReadModelRepository(ReadModelRepository[M]):
+    """Blocking twin of `SQLiteReadModelRepository`, over a blocking `SQLiteEventStore`."""
+
+    async_repository: AsyncSQLiteReadModelRepository[M]
+
+    def __init__(self, store: SQLiteEventStore, model: type[M], **options: Any) -> None:
+        """See the async `SQLiteReadModelRepository` for the options."""
+        opened = store.async_store
+        assert isinstance(opened, AsyncSQLiteEventStore)
+        super().__init__(AsyncSQLiteReadModelRepository(opened, model, **options))
+
+    def ddl(self, *, indexes: Sequence[str | Sequence[str]] = ()) -> list[str]:
+        return self.async_repository.ddl(indexes=indexes)
+
+    def create_table(self, *, indexes: Sequence[str | Sequence[str]] = ()) -> None:
+        _portal.call(self.async_repository.create_table(indexes=indexes))
+
+    def drop_table(self) -> None:
+        _portal.call(self.async_repository.drop_table())
+
+
+class PostgresReadModelRepository(ReadModelRepository[M]):
+    """Blocking twin of `PostgresReadModelRepository`, over a blocking `PostgresEventStore`."""
+
+    async_repository: AsyncPostgresReadModelRepository[M]
+
+    def __init__(self, store: PostgresEventStore, model: type[M], **options: Any) -> None:
+        """See the async `PostgresReadModelRepository` for the options."""
+        from mink_runtime.adapters.postgres import PostgresEventStore as AsyncPostgresEventStore
+        from mink_runtime.adapters.postgres import PostgresReadModelRepository as Repository
+
+        opened = store.async_store
+        assert isinstance(opened, AsyncPostgresEventStore)
+        super().__init__(Repository(opened, model, **options))
+
+    def ddl(self, *, indexes: Sequence[str | Sequence[str]] = ()) -> list[str]:
+        return self.async_repository.ddl(indexes=indexes)
+
+    def create_table(self, *, indexes: Sequence[str | Sequence[str]] = ()) -> None:
+        _portal.call(self.async_repository.create_table(indexes=indexes))
+
+    def drop_table(self) -> None:
+        _portal.call(self.async_repository.drop_table())
+
+
+class RedisReadModelRepository(ReadModelRepository[M]):
+    """Blocking twin of `RedisReadModelRepository`; open one with
+    `RedisReadModelRepository.connect(url, Model)`."""
+
+    async_repository: AsyncRedisReadModelRepository[M]
+
+    @classmethod
+    def connect(cls, url: str, model: type[M], **options: Any) -> RedisReadModelRepository[M]:
+        """See the async `RedisReadModelRepository.connect` for the options."""
+        from mink_runtime.adapters.redis import RedisReadModelRepository as Repository
+
+        return cls(_portal.call(Repository.connect(url, model, **options)))
+
+    def close(self) -> None:
+        _portal.call(self.async_repository.close())
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

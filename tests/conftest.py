@@ -1,8 +1,9 @@
 """Fixtures for the real servers the tests use, found in one place.
 
 PostgreSQL: `--postgres-url` or `MINK_TEST_POSTGRES_URL` (default
-postgresql://127.0.0.1:5432/test). When it cannot be reached the PostgreSQL tests skip with the
-reason, unless `MINK_TEST_REQUIRE_SERVICES=1` (CI sets it): then they fail.
+postgresql://127.0.0.1:5432/test). Redis: `--redis-url` or `MINK_TEST_REDIS_URL` (default
+redis://127.0.0.1:6379/0). When a server cannot be reached its tests skip with the reason,
+unless `MINK_TEST_REQUIRE_SERVICES=1` (CI sets it): then they fail.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 from mink_runtime import migrations
 
 DEFAULT_POSTGRES_URL = "postgresql://127.0.0.1:5432/test"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -24,6 +26,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--postgres-url",
         default=os.environ.get("MINK_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL),
         help="PostgreSQL for the tests (env MINK_TEST_POSTGRES_URL)",
+    )
+    parser.addoption(
+        "--redis-url",
+        default=os.environ.get("MINK_TEST_REDIS_URL", DEFAULT_REDIS_URL),
+        help="Redis for the tests (env MINK_TEST_REDIS_URL)",
     )
 
 
@@ -44,6 +51,46 @@ def postgres_url(request: pytest.FixtureRequest) -> str:
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
     return url
+
+
+def _unavailable(message: str) -> None:
+    if _services_required():
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def redis_url(request: pytest.FixtureRequest) -> str:
+    """The URL of a reachable Redis server (checked once per session)."""
+    url: str = request.config.getoption("--redis-url")
+    try:
+        import redis
+    except ImportError:
+        _unavailable('the redis package is missing; pip install -e ".[dev]"')
+    client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        _unavailable(f"Redis is not reachable at {url} ({error}); set MINK_TEST_REDIS_URL")
+    finally:
+        client.close()
+    return url
+
+
+@pytest.fixture(scope="session")
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix of this test session's own; its keys are deleted at the end."""
+    import redis
+
+    prefix = f"mink_test_{secrets.token_hex(4)}"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    try:
+        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+        for start in range(0, len(keys), 1000):
+            client.delete(*keys[start : start + 1000])
+    finally:
+        client.close()
 
 
 @pytest.fixture(scope="session")

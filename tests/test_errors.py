@@ -16,9 +16,14 @@ from mink_runtime.errors import (
     ConcurrencyError,
     ConfigurationError,
     DuplicateEventError,
+    DuplicateModelError,
     EventStoreError,
     MinkError,
     MissingApplyHandlerError,
+    ModelNotFoundError,
+    QueryError,
+    ReadModelError,
+    ReadModelSchemaError,
     SchemaNotReadyError,
     SerializationError,
     StoreUnavailableError,
@@ -56,6 +61,14 @@ EXAMPLES: list[tuple[MinkError, dict[str, object]]] = [
         MissingApplyHandlerError("Order", "Shipped"),
         {"aggregate_type": "Order", "event_type": "Shipped"},
     ),
+    (
+        QueryError("no such field", model="Order", field="totl"),
+        {"model": "Order", "field": "totl"},
+    ),
+    (ReadModelError("read model"), {}),
+    (ModelNotFoundError("Order", "42"), {"model": "Order", "model_id": "42"}),
+    (DuplicateModelError("Order", 7), {"model": "Order", "model_id": 7}),
+    (ReadModelSchemaError("create the table"), {}),
 ]
 IDS = [type(error).__name__ for error, _ in EXAMPLES]
 

@@ -13,16 +13,22 @@ import pytest
 
 import mink_runtime
 from mink_runtime import domain, errors
-from mink_runtime.errors import MinkError
+from mink_runtime.errors import ConfigurationError, MinkError
 
 PUBLIC_MODULES = [mink_runtime, domain, errors]
-LAZY = {"PostgresEventStore", "PostgresSnapshotStore"}
+LAZY = {
+    "PostgresEventStore",
+    "PostgresReadModelRepository",
+    "PostgresSnapshotStore",
+    "RedisReadModelRepository",
+}
 """Names `mink_runtime` resolves on first use, so that importing it stays light."""
 
 
 def isort_order(name: str) -> tuple[int, str]:
-    """The order ruff keeps `__all__` in (RUF022): CONSTANTS, then Classes, then the rest."""
-    if name.isupper():
+    """The order ruff keeps `__all__` in (RUF022): CONSTANTS, then Classes, then the rest
+    (a one-letter name such as `F` counts as a class)."""
+    if name.isupper() and len(name) > 1:
         return (0, name)
     if name[:1].isupper():
         return (1, name)
@@ -80,6 +86,31 @@ def test_the_lazy_postgres_classes_are_the_adapters_own() -> None:
 
     assert mink_runtime.PostgresEventStore is postgres.PostgresEventStore
     assert mink_runtime.PostgresSnapshotStore is postgres.PostgresSnapshotStore
+    assert mink_runtime.PostgresReadModelRepository is postgres.PostgresReadModelRepository
+
+
+def test_the_lazy_redis_repository_is_the_adapters_own() -> None:
+    """`mink_runtime.RedisReadModelRepository` is the class from the redis adapter."""
+    from mink_runtime.adapters import redis
+
+    assert mink_runtime.RedisReadModelRepository is redis.RedisReadModelRepository
+
+
+def test_the_redis_repository_without_the_redis_package_names_the_extra(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without redis installed, asking for the Redis repository says which extra to install."""
+    import mink_runtime.adapters
+
+    monkeypatch.delattr(mink_runtime.adapters, "redis", raising=False)
+    monkeypatch.delitem(sys.modules, "mink_runtime.adapters.redis", raising=False)
+    monkeypatch.delitem(
+        sys.modules, "mink_runtime.adapters.redis._read_model_repository", raising=False
+    )
+    monkeypatch.setitem(sys.modules, "redis", None)
+    monkeypatch.setitem(sys.modules, "redis.asyncio", None)
+    with pytest.raises(ConfigurationError, match=r"mink\[redis\]"):
+        _ = mink_runtime.RedisReadModelRepository
 
 
 def test_a_star_import_brings_in_every_listed_name() -> None:
@@ -115,7 +146,16 @@ def test_the_package_re_exports_every_error() -> None:
 
 def test_importing_the_package_leaves_heavy_dependencies_unloaded() -> None:
     """`import mink_runtime` loads no database driver, migration tool or CLI library."""
-    heavy = ["psycopg", "psycopg_pool", "alembic", "sqlalchemy", "typer", "rich", "jinja2"]
+    heavy = [
+        "psycopg",
+        "psycopg_pool",
+        "redis",
+        "alembic",
+        "sqlalchemy",
+        "typer",
+        "rich",
+        "jinja2",
+    ]
     code = (
         "import json, sys\n"
         "import mink_runtime\n"

@@ -1,1 +1,1 @@
-"""Adapters: one package per backend (memory, sqlite, postgres)."""
+"""Adapters: one package per backend (memory, sqlite, postgres, redis)."""

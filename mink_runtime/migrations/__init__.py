@@ -7,6 +7,9 @@ migrations.upgrade("postgresql://app@db/app")          # or "sqlite:///app.db"
 migrations.current("postgresql://app@db/app")          # "0001", or None before the first
 ```
 
+Read-model tables are your project's, not mink's: `read_model_table(Model, metadata)` and
+`read_model_columns(Model)` build them for your own Alembic migrations.
+
 Migrations run in one transaction; on PostgreSQL under an advisory lock, so that replicas
 starting together migrate once. Tables live in one schema (default `mink`); SQLite, having no
 schemas, prefixes the table names with it (`mink_events`). Your project's own Alembic folder
@@ -21,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mink_runtime.errors import ConfigurationError
+from mink_runtime.migrations._read_model_tables import read_model_columns, read_model_table
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -33,6 +37,8 @@ __all__ = [
     "dialect_of",
     "downgrade",
     "head",
+    "read_model_columns",
+    "read_model_table",
     "run_migrations",
     "schema_of",
     "sqlalchemy_url",

@@ -37,6 +37,9 @@ async def test_page_code_runs(
         monkeypatch.setenv("MINK_DOCS_POSTGRES_URL", url)
         _drop_docs_schema(url)
         request.addfinalizer(lambda: _drop_docs_schema(url))
+    if "RedisReadModelRepository.connect" in text:
+        redis_url: str = request.getfixturevalue("redis_url")
+        monkeypatch.setenv("MINK_DOCS_REDIS_URL", redis_url)
     monkeypatch.chdir(tmp_path)
     module = types.ModuleType(f"docs_{page.stem.replace('-', '_')}")
     monkeypatch.setitem(sys.modules, module.__name__, module)  # as a user's module would be

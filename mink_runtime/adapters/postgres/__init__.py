@@ -1,6 +1,13 @@
-"""The PostgreSQL backend (psycopg 3, psycopg_pool): the production event store."""
+"""The PostgreSQL backend (psycopg 3, psycopg_pool): the production event store, and read models
+in typed tables of the same database."""
 
 from mink_runtime.adapters.postgres._event_store import PostgresEventStore, PostgresTransaction
+from mink_runtime.adapters.postgres._read_model_repository import PostgresReadModelRepository
 from mink_runtime.adapters.postgres._snapshot_store import PostgresSnapshotStore
 
-__all__ = ["PostgresEventStore", "PostgresSnapshotStore", "PostgresTransaction"]
+__all__ = [
+    "PostgresEventStore",
+    "PostgresReadModelRepository",
+    "PostgresSnapshotStore",
+    "PostgresTransaction",
+]
