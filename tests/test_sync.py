@@ -18,6 +18,7 @@ from mink_runtime import (
     apply,
     sync,
 )
+from mink_runtime.testing._event_store_contract import log_readable
 
 registry = EventRegistry()
 
@@ -126,6 +127,7 @@ def test_the_blocking_postgres_store_works_end_to_end(
         account.deposit(3)
         accounts.save(account)
         assert accounts.load("7").balance == 3
+        sync.run(log_readable(store.async_store))
         assert store.head() == store.read_all().events[-1].checkpoint
 
 

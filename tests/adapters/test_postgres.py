@@ -25,6 +25,7 @@ from mink_runtime.testing import (
     contract_registry,
 )
 from mink_runtime.testing._contract_events import ItemAdded
+from mink_runtime.testing._event_store_contract import log_readable
 
 pytestmark = pytest.mark.postgres
 
@@ -149,6 +150,7 @@ async def test_an_older_transaction_cannot_append_behind_a_younger_one(
         async with store.transaction() as tx:
             await tx.append("invoice-1", [ItemAdded("takes the older id")])
             await tx.append("order-1", [ItemAdded("v3")])
+        await log_readable(store)
         log = (await store.read_all()).events
         assert [e.version for e in log if e.stream_id == "order-1"] == [1, 2, 3]
 
