@@ -2,10 +2,12 @@
 
 ```python
 from mink_runtime import Aggregate, AggregateRepository, SQLiteEventStore, apply, event
+from mink_runtime import CommandBus, aggregate_handler, message_context
 ```
 
-The PostgreSQL store (`PostgresEventStore`) is imported on first use, so that
-`import mink_runtime` stays light. Blocking twins of these objects live in `mink_runtime.sync`.
+The PostgreSQL stores (`PostgresEventStore`, …) are imported on first use, so that
+`import mink_runtime` stays light. The command bus's middleware lives in
+`mink_runtime.application.commands`; blocking twins live in `mink_runtime.sync`.
 """
 
 from __future__ import annotations
@@ -13,9 +15,23 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from mink_runtime._version import __version__
-from mink_runtime.adapters.memory import InMemoryEventStore, InMemorySnapshotStore
-from mink_runtime.adapters.sqlite import SQLiteEventStore, SQLiteSnapshotStore
+from mink_runtime.adapters.memory import (
+    InMemoryEventStore,
+    InMemoryIdempotencyStore,
+    InMemorySnapshotStore,
+)
+from mink_runtime.adapters.sqlite import (
+    SQLiteEventStore,
+    SQLiteIdempotencyStore,
+    SQLiteSnapshotStore,
+)
 from mink_runtime.application import AggregateRepository
+from mink_runtime.application.commands import (
+    CommandBus,
+    CommandHandlers,
+    CommandResult,
+    aggregate_handler,
+)
 from mink_runtime.domain import (
     Aggregate,
     AppendResult,
@@ -28,6 +44,7 @@ from mink_runtime.domain import (
     ExpectedVersion,
     JSONSerializer,
     LogSlice,
+    MessageContext,
     Metadata,
     MsgpackSerializer,
     NewEvent,
@@ -40,17 +57,23 @@ from mink_runtime.domain import (
     StreamState,
     apply,
     category_of,
+    causation_from,
+    current_context,
     default_registry,
     event,
+    message_context,
     uuid7,
 )
 from mink_runtime.errors import (
     AggregateError,
     AggregateNotFoundError,
+    CommandError,
+    CommandTimeoutError,
     ConcurrencyError,
     ConfigurationError,
     DuplicateEventError,
     EventStoreError,
+    IdempotencyConflictError,
     MinkError,
     MissingApplyHandlerError,
     SchemaNotReadyError,
@@ -59,12 +82,18 @@ from mink_runtime.errors import (
     StreamDeletedError,
     StreamNotFoundError,
     TransactionConflictError,
+    UnknownCommandError,
     UnknownEventTypeError,
+    ValidationError,
 )
-from mink_runtime.ports import EventStore, EventStoreTransaction, SnapshotStore
+from mink_runtime.ports import EventStore, EventStoreTransaction, IdempotencyStore, SnapshotStore
 
 if TYPE_CHECKING:
-    from mink_runtime.adapters.postgres import PostgresEventStore, PostgresSnapshotStore
+    from mink_runtime.adapters.postgres import (
+        PostgresEventStore,
+        PostgresIdempotencyStore,
+        PostgresSnapshotStore,
+    )
 
 ANY = ExpectedVersion.ANY
 NO_STREAM = ExpectedVersion.NO_STREAM
@@ -80,6 +109,11 @@ __all__ = [
     "AggregateRepository",
     "AppendResult",
     "Checkpoint",
+    "CommandBus",
+    "CommandError",
+    "CommandHandlers",
+    "CommandResult",
+    "CommandTimeoutError",
     "ConcurrencyError",
     "ConfigurationError",
     "DuplicateEventError",
@@ -92,19 +126,25 @@ __all__ = [
     "EveryInterval",
     "EveryNEvents",
     "ExpectedVersion",
+    "IdempotencyConflictError",
+    "IdempotencyStore",
     "InMemoryEventStore",
+    "InMemoryIdempotencyStore",
     "InMemorySnapshotStore",
     "JSONSerializer",
     "LogSlice",
+    "MessageContext",
     "Metadata",
     "MinkError",
     "MissingApplyHandlerError",
     "MsgpackSerializer",
     "NewEvent",
     "PostgresEventStore",
+    "PostgresIdempotencyStore",
     "PostgresSnapshotStore",
     "RecordedEvent",
     "SQLiteEventStore",
+    "SQLiteIdempotencyStore",
     "SQLiteSnapshotStore",
     "SchemaNotReadyError",
     "SerializationError",
@@ -119,16 +159,22 @@ __all__ = [
     "StreamNotFoundError",
     "StreamState",
     "TransactionConflictError",
+    "UnknownCommandError",
     "UnknownEventTypeError",
+    "ValidationError",
     "__version__",
+    "aggregate_handler",
     "apply",
     "category_of",
+    "causation_from",
+    "current_context",
     "default_registry",
     "event",
+    "message_context",
     "uuid7",
 ]
 
-_LAZY = {"PostgresEventStore", "PostgresSnapshotStore"}
+_LAZY = {"PostgresEventStore", "PostgresIdempotencyStore", "PostgresSnapshotStore"}
 
 
 def __getattr__(name: str) -> Any:

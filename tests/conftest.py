@@ -62,6 +62,6 @@ def clean_postgres(postgres_url: str, postgres_schema: str) -> str:
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         conn.execute(
             f"TRUNCATE {postgres_schema}.events, {postgres_schema}.streams, "
-            f"{postgres_schema}.snapshots RESTART IDENTITY"
+            f"{postgres_schema}.snapshots, {postgres_schema}.idempotency RESTART IDENTITY"
         )
     return postgres_schema

@@ -16,7 +16,7 @@ from mink_runtime import domain, errors
 from mink_runtime.errors import MinkError
 
 PUBLIC_MODULES = [mink_runtime, domain, errors]
-LAZY = {"PostgresEventStore", "PostgresSnapshotStore"}
+LAZY = {"PostgresEventStore", "PostgresIdempotencyStore", "PostgresSnapshotStore"}
 """Names `mink_runtime` resolves on first use, so that importing it stays light."""
 
 
@@ -80,6 +80,7 @@ def test_the_lazy_postgres_classes_are_the_adapters_own() -> None:
 
     assert mink_runtime.PostgresEventStore is postgres.PostgresEventStore
     assert mink_runtime.PostgresSnapshotStore is postgres.PostgresSnapshotStore
+    assert mink_runtime.PostgresIdempotencyStore is postgres.PostgresIdempotencyStore
 
 
 def test_a_star_import_brings_in_every_listed_name() -> None:
@@ -115,7 +116,18 @@ def test_the_package_re_exports_every_error() -> None:
 
 def test_importing_the_package_leaves_heavy_dependencies_unloaded() -> None:
     """`import mink_runtime` loads no database driver, migration tool or CLI library."""
-    heavy = ["psycopg", "psycopg_pool", "alembic", "sqlalchemy", "typer", "rich", "jinja2"]
+    heavy = [
+        "psycopg",
+        "psycopg_pool",
+        "alembic",
+        "sqlalchemy",
+        "typer",
+        "rich",
+        "jinja2",
+        "prometheus_client",
+        "opentelemetry",
+        "pydantic",
+    ]
     code = (
         "import json, sys\n"
         "import mink_runtime\n"

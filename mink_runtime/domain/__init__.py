@@ -9,6 +9,14 @@ from mink_runtime.domain._appends import (
     validate_append,
 )
 from mink_runtime.domain._codec import EncodedEvent, EventCodec
+from mink_runtime.domain._context import (
+    TRACE_HEADERS,
+    MessageContext,
+    causation_from,
+    current_context,
+    message_context,
+    with_message_context,
+)
 from mink_runtime.domain._conversion import from_primitive, to_primitive
 from mink_runtime.domain._envelopes import (
     AppendResult,
@@ -20,6 +28,7 @@ from mink_runtime.domain._envelopes import (
     StreamMetadata,
     category_of,
 )
+from mink_runtime.domain._idempotency import IdempotencyRecord, command_fingerprint
 from mink_runtime.domain._ids import uuid7
 from mink_runtime.domain._registry import EventRegistry, EventType, default_registry, event
 from mink_runtime.domain._serialization import JSONSerializer, MsgpackSerializer, Serializer
@@ -34,6 +43,7 @@ from mink_runtime.domain._snapshots import (
 from mink_runtime.domain._versions import Checkpoint, ExpectedVersion, StreamState
 
 __all__ = [
+    "TRACE_HEADERS",
     "Aggregate",
     "AppendResult",
     "Checkpoint",
@@ -45,8 +55,10 @@ __all__ = [
     "EveryInterval",
     "EveryNEvents",
     "ExpectedVersion",
+    "IdempotencyRecord",
     "JSONSerializer",
     "LogSlice",
+    "MessageContext",
     "Metadata",
     "MsgpackSerializer",
     "NewEvent",
@@ -60,14 +72,19 @@ __all__ = [
     "StreamState",
     "apply",
     "category_of",
+    "causation_from",
+    "command_fingerprint",
     "conflict_error",
+    "current_context",
     "default_registry",
     "event",
     "expectation_holds",
     "expected_label",
     "from_primitive",
+    "message_context",
     "retry_matches",
     "to_primitive",
     "uuid7",
     "validate_append",
+    "with_message_context",
 ]

@@ -1,6 +1,12 @@
 """The in-memory backend: public API, for tests and examples."""
 
 from mink_runtime.adapters.memory._event_store import InMemoryEventStore, InMemoryTransaction
+from mink_runtime.adapters.memory._idempotency_store import InMemoryIdempotencyStore
 from mink_runtime.adapters.memory._snapshot_store import InMemorySnapshotStore
 
-__all__ = ["InMemoryEventStore", "InMemorySnapshotStore", "InMemoryTransaction"]
+__all__ = [
+    "InMemoryEventStore",
+    "InMemoryIdempotencyStore",
+    "InMemorySnapshotStore",
+    "InMemoryTransaction",
+]

@@ -1,6 +1,12 @@
 """The PostgreSQL backend (psycopg 3, psycopg_pool): the production event store."""
 
 from mink_runtime.adapters.postgres._event_store import PostgresEventStore, PostgresTransaction
+from mink_runtime.adapters.postgres._idempotency_store import PostgresIdempotencyStore
 from mink_runtime.adapters.postgres._snapshot_store import PostgresSnapshotStore
 
-__all__ = ["PostgresEventStore", "PostgresSnapshotStore", "PostgresTransaction"]
+__all__ = [
+    "PostgresEventStore",
+    "PostgresIdempotencyStore",
+    "PostgresSnapshotStore",
+    "PostgresTransaction",
+]

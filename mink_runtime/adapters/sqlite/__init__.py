@@ -10,11 +10,18 @@ async with store:
 
 The modules behind it: `_event_store` (the store), `_append` and `_transaction` (writing),
 `_connection` (connections, locking, busy waits), `_sql` (statements), `_rows` (row formats),
-`_schema` (migrations and the schema check), `_snapshot_store`, `_errors` (the `sqlite3` edge).
+`_schema` (migrations and the schema check), `_snapshot_store`, `_idempotency_store`, `_errors`
+(the `sqlite3` edge).
 """
 
 from mink_runtime.adapters.sqlite._event_store import SQLiteEventStore
+from mink_runtime.adapters.sqlite._idempotency_store import SQLiteIdempotencyStore
 from mink_runtime.adapters.sqlite._snapshot_store import SQLiteSnapshotStore
 from mink_runtime.adapters.sqlite._transaction import SQLiteTransaction
 
-__all__ = ["SQLiteEventStore", "SQLiteSnapshotStore", "SQLiteTransaction"]
+__all__ = [
+    "SQLiteEventStore",
+    "SQLiteIdempotencyStore",
+    "SQLiteSnapshotStore",
+    "SQLiteTransaction",
+]

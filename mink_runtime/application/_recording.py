@@ -1,0 +1,36 @@
+"""Which aggregates a command handler saved: the repository notes each save while a dispatch
+listens, so that a handler returning nothing still gets a result with ids, versions and positions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from mink_runtime.domain import AppendResult
+
+__all__ = ["Save", "note_save", "recording_saves"]
+
+Save = tuple[str, AppendResult]
+"""(aggregate id, what its save appended)."""
+
+_saves: ContextVar[list[Save] | None] = ContextVar("mink_saves", default=None)
+
+
+def note_save(aggregate_id: str, result: AppendResult) -> None:
+    """Tell the dispatch in progress, if any, that an aggregate was saved."""
+    saves = _saves.get()
+    if saves is not None:
+        saves.append((aggregate_id, result))
+
+
+@contextmanager
+def recording_saves() -> Iterator[list[Save]]:
+    """Collect the saves made inside the block (a nested block collects its own)."""
+    saves: list[Save] = []
+    token = _saves.set(saves)
+    try:
+        yield saves
+    finally:
+        _saves.reset(token)
