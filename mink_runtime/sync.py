@@ -14,28 +14,60 @@ store.close()
 Every call runs the async core on one private event-loop thread (started on first use, shared
 by the whole process) and waits for it. The twins hold no logic of their own: each method is
 the async method, awaited there.
+
+Commands: `sync.CommandBus` dispatches through the async pipeline, and runs `def` handlers in
+the thread that called `dispatch` (a Django view's thread, with its database connection), where
+they may block and call other twins; those calls join the dispatch's transaction and message
+context, as awaits inside an async handler would.
+
+```python
+bus = sync.CommandBus()
+
+@bus.handler
+def place_order(command: PlaceOrder) -> None:
+    order = Order(command.order_id)
+    order.place(command.customer_id)
+    orders.save(order)                     # a sync.AggregateRepository
+
+result = bus.dispatch(PlaceOrder(order_id="42", customer_id="alice"))
+```
 """
 
 from __future__ import annotations
 
-import _thread
 import asyncio
 import contextvars
+import queue
 import threading
-from collections.abc import Collection, Coroutine, Iterator, Sequence
+from collections.abc import Callable, Collection, Coroutine, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, contextmanager
 from datetime import datetime
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar, overload
 
 from mink_runtime.adapters.memory import InMemoryEventStore as AsyncInMemoryEventStore
+from mink_runtime.adapters.memory import (
+    InMemoryIdempotencyStore as AsyncInMemoryIdempotencyStore,
+)
 from mink_runtime.adapters.sqlite import SQLiteEventStore as AsyncSQLiteEventStore
+from mink_runtime.adapters.sqlite import SQLiteIdempotencyStore as AsyncSQLiteIdempotencyStore
 from mink_runtime.application import AggregateRepository as AsyncAggregateRepository
+from mink_runtime.application.commands import (
+    AggregateCommandHandler,
+    CommandHandlers,
+    CommandResult,
+    HandlerRegistration,
+    Middleware,
+)
+from mink_runtime.application.commands import CommandBus as AsyncCommandBus
+from mink_runtime.application.commands import aggregate_handler as async_aggregate_handler
+from mink_runtime.application.commands._handlers import blocking_caller
 from mink_runtime.domain import (
     Aggregate,
     AppendResult,
     Checkpoint,
     EventCodec,
     ExpectedVersion,
+    IdempotencyRecord,
     LogSlice,
     Metadata,
     RecordedEvent,
@@ -46,21 +78,67 @@ from mink_runtime.domain import (
 )
 from mink_runtime.ports import EventStore as AsyncEventStore
 from mink_runtime.ports import EventStoreTransaction as AsyncEventStoreTransaction
+from mink_runtime.ports import IdempotencyStore as AsyncIdempotencyStore
 from mink_runtime.ports import SnapshotStore as AsyncSnapshotStore
 
 __all__ = [
     "AggregateRepository",
+    "CommandBus",
     "EventStore",
     "EventStoreTransaction",
+    "IdempotencyStore",
     "InMemoryEventStore",
+    "InMemoryIdempotencyStore",
     "PostgresEventStore",
+    "PostgresIdempotencyStore",
     "SQLiteEventStore",
+    "SQLiteIdempotencyStore",
     "SnapshotStore",
+    "aggregate_handler",
     "run",
 ]
 
 T = TypeVar("T")
 A = TypeVar("A", bound=Aggregate)
+F = TypeVar("F", bound=Callable[..., Any])
+
+_WAKE = object()
+"""Put in a caller's inbox when one of its calls has finished."""
+
+
+class _Caller:
+    """A thread using the door: the context its calls run in, and the inbox it serves while it
+    waits (the `def` command handlers the loop hands back to it)."""
+
+    def __init__(self) -> None:
+        self.inbox: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self.context = contextvars.Context()
+        self.context.run(blocking_caller.set, self.run_here)
+
+    async def run_here(self, handler: Callable[[Any], Any], command: Any) -> Any:
+        """Run `handler(command)` in this caller's thread (it waits in `_Portal.call`)."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        context = contextvars.copy_context()  # what the handler sees: the dispatch's context
+
+        def settle(value: Any, error: BaseException | None) -> None:
+            if future.cancelled():  # a timeout gave up on it meanwhile
+                return
+            if error is None:
+                future.set_result(value)
+            else:
+                future.set_exception(error)
+
+        def job() -> None:
+            try:
+                value = context.run(handler, command)
+            except BaseException as error:  # handed to the awaiting task, which raises it
+                loop.call_soon_threadsafe(settle, None, error)
+            else:
+                loop.call_soon_threadsafe(settle, value, None)
+
+        self.inbox.put(job)
+        return await future
 
 
 class _Portal:
@@ -70,7 +148,7 @@ class _Portal:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self._contexts = threading.local()
+        self._callers = threading.local()
 
     def loop(self) -> asyncio.AbstractEventLoop:
         loop = self._loop
@@ -95,7 +173,8 @@ class _Portal:
         loop.run_forever()
 
     def call(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        """Run `coroutine` on the loop and wait for it.
+        """Run `coroutine` on the loop and wait for it, meanwhile running in this thread the
+        `def` handlers it hands back.
 
         Each calling thread has a `contextvars.Context` of its own that all its calls run in,
         so what one call leaves in context variables (an open transaction) the next call from
@@ -108,29 +187,34 @@ class _Portal:
                 "the sync door was called from mink's own event-loop thread; "
                 "await the async API there instead"
             )
-        context = getattr(self._contexts, "context", None)
-        if context is None:
-            context = self._contexts.context = contextvars.Context()
-        done = _thread.allocate_lock()  # the cheapest signal between two threads
-        done.acquire()
-        outcome: list[asyncio.Task[T]] = []
+        caller: _Caller | None = getattr(self._callers, "caller", None)
+        if caller is None:
+            caller = self._callers.caller = _Caller()
+        inbox, context = caller.inbox, caller.context
+        started: list[asyncio.Task[T]] = []
+        finished: list[asyncio.Task[T]] = []
 
-        def finished(task: asyncio.Task[T]) -> None:
-            outcome.append(task)
-            done.release()
+        def done(task: asyncio.Task[T]) -> None:
+            finished.append(task)
+            inbox.put(_WAKE)
 
         def start() -> None:
             task = loop.create_task(coroutine, context=context)
-            task.add_done_callback(finished)
-            outcome.append(task)
+            task.add_done_callback(done)
+            started.append(task)
 
         loop.call_soon_threadsafe(start)
         try:
-            done.acquire()
+            # A call made by a handler running here nests inside this loop; every call checks
+            # its own `finished`, so a wake-up meant for an outer call is never lost.
+            while not finished:
+                item = inbox.get()
+                if item is not _WAKE:
+                    item()  # type: ignore[operator]
         except BaseException:  # interrupted (Ctrl-C): stop the work too
-            loop.call_soon_threadsafe(lambda: outcome[0].cancel() if outcome else None)
+            loop.call_soon_threadsafe(lambda: started[0].cancel() if started else None)
             raise
-        return outcome[-1].result()
+        return finished[0].result()
 
 
 _portal = _Portal()
@@ -351,3 +435,127 @@ class AggregateRepository(Generic[A]):
 
     def exists(self, aggregate_id: str) -> bool:
         return _portal.call(self.async_repository.exists(aggregate_id))
+
+
+class CommandBus:
+    """Blocking twin of `CommandBus`; `def` handlers run in the thread that dispatches."""
+
+    def __init__(
+        self,
+        *,
+        middleware: Sequence[Middleware] | None = None,
+        handlers: CommandHandlers | None = None,
+    ) -> None:
+        self.async_bus = AsyncCommandBus(middleware=middleware, handlers=handlers)
+        """The async bus behind this twin."""
+
+    @property
+    def handlers(self) -> CommandHandlers:
+        return self.async_bus.handlers
+
+    @property
+    def middleware(self) -> tuple[Middleware, ...]:
+        return self.async_bus.middleware
+
+    def use(self, *middleware: Middleware) -> None:
+        self.async_bus.use(*middleware)
+
+    def register(
+        self,
+        command_type: type,
+        handler: Callable[[Any], Any],
+        *,
+        name: str | None = None,
+        retry_on_conflict: bool | None = None,
+        timeout: float | None = None,
+    ) -> HandlerRegistration:
+        return self.async_bus.register(
+            command_type, handler, name=name, retry_on_conflict=retry_on_conflict, timeout=timeout
+        )
+
+    @overload
+    def handler(self, function: F, /) -> F: ...
+    @overload
+    def handler(
+        self,
+        command_type: type | None = None,
+        /,
+        *,
+        name: str | None = None,
+        retry_on_conflict: bool | None = None,
+        timeout: float | None = None,
+    ) -> Callable[[F], F]: ...
+    def handler(
+        self,
+        target: Any = None,
+        /,
+        *,
+        name: str | None = None,
+        retry_on_conflict: bool | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        return self.async_bus.handler(
+            target, name=name, retry_on_conflict=retry_on_conflict, timeout=timeout
+        )
+
+    def dispatch(self, command: Any, *, idempotency_key: str | None = None) -> CommandResult:
+        return _portal.call(self.async_bus.dispatch(command, idempotency_key=idempotency_key))
+
+
+def aggregate_handler(
+    repository: AggregateRepository[A] | AsyncAggregateRepository[A],
+    decide: Callable[[A, Any], Any] | None = None,
+    /,
+    **options: Any,
+) -> Any:
+    """`aggregate_handler` for a blocking repository twin (the handler runs on the door's loop,
+    with the async repository behind the twin); see the async `aggregate_handler`."""
+    if isinstance(repository, AggregateRepository):
+        repository = repository.async_repository
+    if decide is None:
+        return async_aggregate_handler(repository, **options)
+    handler: AggregateCommandHandler[A] = async_aggregate_handler(repository, decide, **options)
+    return handler
+
+
+class IdempotencyStore:
+    """Blocking twin of an `IdempotencyStore` (hand it to `Idempotency(...)` as it is)."""
+
+    def __init__(self, store: AsyncIdempotencyStore) -> None:
+        self.async_store = store
+        """The async store behind this twin."""
+
+    def get(self, key: str) -> IdempotencyRecord | None:
+        return _portal.call(self.async_store.get(key))
+
+    def cleanup(self, *, batch_size: int = 10_000) -> int:
+        return _portal.call(self.async_store.cleanup(batch_size=batch_size))
+
+
+class InMemoryIdempotencyStore(IdempotencyStore):
+    """Blocking twin of `InMemoryIdempotencyStore`, beside a blocking in-memory store."""
+
+    def __init__(self, store: EventStore) -> None:
+        events = store.async_store
+        assert isinstance(events, AsyncInMemoryEventStore)
+        super().__init__(AsyncInMemoryIdempotencyStore(events))
+
+
+class SQLiteIdempotencyStore(IdempotencyStore):
+    """Blocking twin of `SQLiteIdempotencyStore`, beside a blocking SQLite store."""
+
+    def __init__(self, store: EventStore) -> None:
+        events = store.async_store
+        assert isinstance(events, AsyncSQLiteEventStore)
+        super().__init__(AsyncSQLiteIdempotencyStore(events))
+
+
+class PostgresIdempotencyStore(IdempotencyStore):
+    """Blocking twin of `PostgresIdempotencyStore`, beside a blocking PostgreSQL store."""
+
+    def __init__(self, store: EventStore) -> None:
+        from mink_runtime.adapters.postgres import (
+            PostgresIdempotencyStore as AsyncPostgresIdempotencyStore,
+        )
+
+        super().__init__(AsyncPostgresIdempotencyStore(store.async_store))  # type: ignore[arg-type]

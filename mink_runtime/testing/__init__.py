@@ -1,13 +1,33 @@
 """Test kit for mink users and adapter authors.
 
-- `EventStoreContract`, `SnapshotStoreContract`: contract suites. Subclass one per adapter (see
-  their docstrings); a third-party adapter that passes them behaves like mink's own.
+- `AggregateScenario`, `CommandScenario`: given (past events) / when (a call or a command) /
+  then (the events recorded, or the error raised), with a readable diff on failure
+  (`assert_events`). The pytest plugin (`mink_runtime.testing.plugin`, registered on install)
+  offers `scenario`, `mink_bus` and `mink_store` fixtures.
+- `EventStoreContract`, `SnapshotStoreContract`, `IdempotencyStoreContract`: contract suites.
+  Subclass one per adapter (see their docstrings); a third-party adapter that passes them
+  behaves like mink's own.
 
 This package needs pytest (and pytest-asyncio for the async suites).
 """
 
 from mink_runtime.testing._contract_events import contract_registry
+from mink_runtime.testing._diff import EventsMismatchError, assert_events, diff_events
 from mink_runtime.testing._event_store_contract import EventStoreContract, StoreFactory
+from mink_runtime.testing._idempotency_store_contract import IdempotencyStoreContract
+from mink_runtime.testing._scenarios import AggregateScenario, CommandScenario, ScenarioOutcome
 from mink_runtime.testing._snapshot_store_contract import SnapshotStoreContract
 
-__all__ = ["EventStoreContract", "SnapshotStoreContract", "StoreFactory", "contract_registry"]
+__all__ = [
+    "AggregateScenario",
+    "CommandScenario",
+    "EventStoreContract",
+    "EventsMismatchError",
+    "IdempotencyStoreContract",
+    "ScenarioOutcome",
+    "SnapshotStoreContract",
+    "StoreFactory",
+    "assert_events",
+    "contract_registry",
+    "diff_events",
+]
