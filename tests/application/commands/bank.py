@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+from collections.abc import Awaitable
 from dataclasses import dataclass
+from typing import TypeVar
 
-from mink_runtime import Aggregate, EventRegistry, apply
+from mink_runtime import (
+    Aggregate,
+    AggregateRepository,
+    CommandHandlers,
+    EventRegistry,
+    aggregate_handler,
+    apply,
+)
+from mink_runtime.ports import EventStore
+
+T = TypeVar("T")
 
 registry = EventRegistry()
 
@@ -81,3 +95,31 @@ class Deposit:
 class Withdraw:
     account_id: str
     amount: int
+
+
+def bank_handlers(store: EventStore) -> CommandHandlers:
+    """The bank's handlers over `store`: open (creates), deposit and withdraw (load, decide)."""
+    accounts = AggregateRepository(store, Account)
+    handlers = CommandHandlers()
+    handlers.register(
+        OpenAccount,
+        aggregate_handler(accounts, lambda a, c: a.open(c.owner), id_of="account_id", create=True),
+    )
+    handlers.register(
+        Deposit, aggregate_handler(accounts, lambda a, c: a.deposit(c.amount), id_of="account_id")
+    )
+    handlers.register(
+        Withdraw,
+        aggregate_handler(accounts, lambda a, c: a.withdraw(c.amount), id_of="account_id"),
+    )
+    return handlers
+
+
+async def elsewhere(work: Awaitable[T]) -> T:
+    """Await `work` in a task with an empty context: outside any transaction or message
+    context of the caller, as another process would be."""
+    return await asyncio.create_task(_run(work), context=contextvars.Context())
+
+
+async def _run(work: Awaitable[T]) -> T:
+    return await work

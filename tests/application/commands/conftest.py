@@ -47,8 +47,24 @@ async def backend(
     request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
 ) -> AsyncIterator[Backend]:
     """A fresh store of each backend, with its idempotency store."""
+    async for opened in _open(request.param, request, tmp_path, sqlite_template):
+        yield opened
+
+
+@pytest.fixture
+async def postgres_backend(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> AsyncIterator[Backend]:
+    """A fresh PostgreSQL store, for what only PostgreSQL can show (concurrent transactions)."""
+    async for opened in _open("postgres", request, tmp_path, sqlite_template):
+        yield opened
+
+
+async def _open(
+    name: str, request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> AsyncIterator[Backend]:
     opened: list[Any] = []
-    if request.param == "memory":
+    if name == "memory":
         store: Any = InMemoryEventStore(registry=registry)
 
         async def another() -> tuple[EventStore, IdempotencyStore]:
@@ -58,7 +74,7 @@ async def backend(
 
         yield Backend("memory", store, InMemoryIdempotencyStore(store), another)
         return
-    if request.param == "sqlite":
+    if name == "sqlite":
         path = tmp_path / "bank.db"
         shutil.copyfile(sqlite_template, path)
 
