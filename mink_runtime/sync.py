@@ -36,6 +36,7 @@ result = bus.dispatch(PlaceOrder(order_id="42", customer_id="alice"))
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import queue
 import threading
@@ -178,7 +179,8 @@ class _Portal:
 
         Each calling thread has a `contextvars.Context` of its own that all its calls run in,
         so what one call leaves in context variables (an open transaction) the next call from
-        the same thread sees, as consecutive awaits of one task would.
+        the same thread sees, as consecutive awaits of one task would. What the calling thread
+        has set itself (`with message_context(...)`) is brought in for the call.
         """
         loop = self.loop()
         if threading.current_thread() is self._thread:
@@ -191,6 +193,7 @@ class _Portal:
         if caller is None:
             caller = self._callers.caller = _Caller()
         inbox, context = caller.inbox, caller.context
+        brought = context.run(_bring_in, contextvars.copy_context())
         started: list[asyncio.Task[T]] = []
         finished: list[asyncio.Task[T]] = []
 
@@ -214,7 +217,27 @@ class _Portal:
         except BaseException:  # interrupted (Ctrl-C): stop the work too
             loop.call_soon_threadsafe(lambda: started[0].cancel() if started else None)
             raise
+        finally:
+            if finished:
+                context.run(_take_back, brought)
         return finished[0].result()
+
+
+def _bring_in(calling: contextvars.Context) -> list[contextvars.Token[Any]]:
+    """Inside a caller's own context: take on the values the calling thread has set (a
+    `message_context`, an OpenTelemetry span, ...), so the call runs with them."""
+    tokens: list[contextvars.Token[Any]] = []
+    for var, value in calling.items():
+        if var is not blocking_caller and var.get(_WAKE) is not value:
+            tokens.append(var.set(value))
+    return tokens
+
+
+def _take_back(tokens: list[contextvars.Token[Any]]) -> None:
+    """Undo `_bring_in` once the call is over (what the call itself set stays)."""
+    for token in reversed(tokens):
+        with contextlib.suppress(ValueError, RuntimeError):  # already undone by the call
+            token.var.reset(token)
 
 
 _portal = _Portal()
