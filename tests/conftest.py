@@ -18,6 +18,8 @@ from mink_runtime import migrations
 
 DEFAULT_POSTGRES_URL = "postgresql://127.0.0.1:5432/test"
 
+pytest_plugins = ["pytester"]  # tests of mink's own pytest plugin run suites with it
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
