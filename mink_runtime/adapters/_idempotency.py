@@ -10,7 +10,15 @@ import orjson
 
 from mink_runtime.errors import ConfigurationError, SerializationError
 
-__all__ = ["check_ttl", "dump_result", "json_copy", "outside_transaction"]
+__all__ = [
+    "already_claimed",
+    "check_batch_size",
+    "check_ttl",
+    "dump_result",
+    "json_copy",
+    "not_claimed",
+    "outside_transaction",
+]
 
 
 def check_ttl(ttl: timedelta) -> None:
@@ -59,3 +67,28 @@ def outside_transaction(operation: str) -> ConfigurationError:
         f"an idempotency {operation} runs inside `store.transaction()` (the command's events "
         "must commit with it); open one first"
     )
+
+
+def already_claimed(key: str) -> ConfigurationError:
+    """The error for a second claim of one key inside one transaction."""
+    return ConfigurationError(
+        f"idempotency key {key!r} is already claimed in this transaction; a command "
+        "dispatched from inside another needs a key of its own"
+    )
+
+
+def not_claimed(key: str) -> ConfigurationError:
+    """The error for completing a key this transaction did not claim."""
+    return ConfigurationError(
+        f"idempotency key {key!r} is not claimed in this transaction; claim it first"
+    )
+
+
+def check_batch_size(batch_size: int) -> None:
+    """Refuse a cleanup batch size below 1.
+
+    Raises:
+        ConfigurationError: it is.
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ConfigurationError(f"batch_size must be 1 or more, got {batch_size!r}")

@@ -208,6 +208,11 @@ class IdempotencyStoreContract:
         assert await keys.cleanup() == 0
         assert await keys.get("live") is not None
 
+    async def test_a_cleanup_batch_below_one_is_refused(self, keys: IdempotencyStore) -> None:
+        """Batches delete at least one record each."""
+        with pytest.raises(ConfigurationError, match="batch_size"):
+            await keys.cleanup(batch_size=0)
+
     # --- scope ---------------------------------------------------------------------------
 
     async def test_keys_are_per_tenant(

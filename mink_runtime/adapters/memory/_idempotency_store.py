@@ -17,10 +17,16 @@ from types import MappingProxyType
 from typing import Any
 
 from mink_runtime.adapters._ambient import ambient
-from mink_runtime.adapters._idempotency import check_ttl, json_copy, outside_transaction
+from mink_runtime.adapters._idempotency import (
+    already_claimed,
+    check_batch_size,
+    check_ttl,
+    json_copy,
+    not_claimed,
+    outside_transaction,
+)
 from mink_runtime.adapters.memory._event_store import InMemoryEventStore, InMemoryTransaction
 from mink_runtime.domain import IdempotencyRecord
-from mink_runtime.errors import ConfigurationError
 
 __all__ = ["InMemoryIdempotencyStore"]
 
@@ -62,10 +68,7 @@ class InMemoryIdempotencyStore:
         slot = (self.tenant_id, key)
         now = datetime.now(UTC)
         if slot in staged:
-            raise ConfigurationError(
-                f"idempotency key {key!r} is already claimed in this transaction; a command "
-                "dispatched from inside another needs a key of its own"
-            )
+            raise already_claimed(key)
         known = self._records.get(slot)
         if known is not None and known.expires_at > now:
             return known
@@ -85,9 +88,7 @@ class InMemoryIdempotencyStore:
         staged = self._staged_in(self._open_transaction("complete"))
         claim = staged.get((self.tenant_id, key))
         if claim is None:
-            raise ConfigurationError(
-                f"idempotency key {key!r} is not claimed in this transaction; claim it first"
-            )
+            raise not_claimed(key)
         claim.record = replace(claim.record, result=json_copy(result))
         claim.completed = True
 
@@ -98,6 +99,7 @@ class InMemoryIdempotencyStore:
         return record
 
     async def cleanup(self, *, batch_size: int = 10_000) -> int:
+        check_batch_size(batch_size)
         now = datetime.now(UTC)
         expired = [slot for slot, record in self._records.items() if record.expires_at <= now]
         for slot in expired:

@@ -21,12 +21,18 @@ from typing import Any
 import orjson
 
 from mink_runtime.adapters._ambient import ambient
-from mink_runtime.adapters._idempotency import check_ttl, dump_result, outside_transaction
+from mink_runtime.adapters._idempotency import (
+    already_claimed,
+    check_batch_size,
+    check_ttl,
+    dump_result,
+    not_claimed,
+    outside_transaction,
+)
 from mink_runtime.adapters.postgres._adapt import JsonBytes
 from mink_runtime.adapters.postgres._errors import translate_errors
 from mink_runtime.adapters.postgres._event_store import PostgresEventStore, PostgresTransaction
 from mink_runtime.domain import IdempotencyRecord
-from mink_runtime.errors import ConfigurationError
 
 __all__ = ["PostgresIdempotencyStore"]
 
@@ -97,10 +103,7 @@ class PostgresIdempotencyStore:
         slot = (self.tenant_id, key)
         claimed = _claimed.setdefault(transaction, set())
         if slot in claimed:
-            raise ConfigurationError(
-                f"idempotency key {key!r} is already claimed in this transaction; a command "
-                "dispatched from inside another needs a key of its own"
-            )
+            raise already_claimed(key)
         values = (*slot, command_type, fingerprint, ttl.total_seconds())
         connection = transaction.connection
         with translate_errors(schema=self._schema):
@@ -117,9 +120,7 @@ class PostgresIdempotencyStore:
         transaction = self._open_transaction("complete")
         slot = (self.tenant_id, key)
         if slot not in _claimed.get(transaction, ()):
-            raise ConfigurationError(
-                f"idempotency key {key!r} is not claimed in this transaction; claim it first"
-            )
+            raise not_claimed(key)
         values = (JsonBytes(dump_result(result)), *slot)
         with translate_errors(schema=self._schema):
             await transaction.connection.execute(self._sql.complete, values)
@@ -132,8 +133,7 @@ class PostgresIdempotencyStore:
         return None if row is None else _record(key, row)
 
     async def cleanup(self, *, batch_size: int = 10_000) -> int:
-        if batch_size < 1:
-            raise ConfigurationError(f"batch_size must be 1 or more, got {batch_size}")
+        check_batch_size(batch_size)
         deleted = 0
         async with self._pool.connection() as connection:
             while True:  # one short transaction per batch: no long lock on the table

@@ -20,12 +20,18 @@ from typing import Any
 import orjson
 
 from mink_runtime.adapters._ambient import ambient
-from mink_runtime.adapters._idempotency import check_ttl, dump_result, outside_transaction
+from mink_runtime.adapters._idempotency import (
+    already_claimed,
+    check_batch_size,
+    check_ttl,
+    dump_result,
+    not_claimed,
+    outside_transaction,
+)
 from mink_runtime.adapters.sqlite._event_store import SQLiteEventStore
 from mink_runtime.adapters.sqlite._rows import from_utc_text, utc_text
 from mink_runtime.adapters.sqlite._transaction import SQLiteTransaction
 from mink_runtime.domain import IdempotencyRecord
-from mink_runtime.errors import ConfigurationError
 
 __all__ = ["SQLiteIdempotencyStore"]
 
@@ -94,10 +100,7 @@ class SQLiteIdempotencyStore:
         slot = (self.tenant_id, key)
         claimed = _claimed.setdefault(transaction, set())
         if slot in claimed:
-            raise ConfigurationError(
-                f"idempotency key {key!r} is already claimed in this transaction; a command "
-                "dispatched from inside another needs a key of its own"
-            )
+            raise already_claimed(key)
         now = datetime.now(UTC)
         values = (*slot, command_type, fingerprint, utc_text(now), utc_text(now + ttl))
         sql = self._sql
@@ -117,9 +120,7 @@ class SQLiteIdempotencyStore:
         transaction = self._open_transaction("complete")
         slot = (self.tenant_id, key)
         if slot not in _claimed.get(transaction, ()):
-            raise ConfigurationError(
-                f"idempotency key {key!r} is not claimed in this transaction; claim it first"
-            )
+            raise not_claimed(key)
         values = (dump_result(result).decode(), *slot)
         sql = self._sql.complete
         await transaction.run(lambda connection: connection.execute(sql, values))
@@ -131,8 +132,7 @@ class SQLiteIdempotencyStore:
         return None if row is None else _record(key, row)
 
     async def cleanup(self, *, batch_size: int = 10_000) -> int:
-        if batch_size < 1:
-            raise ConfigurationError(f"batch_size must be 1 or more, got {batch_size}")
+        check_batch_size(batch_size)
         sql, deleted = self._sql.cleanup, 0
         values = (utc_text(datetime.now(UTC)), batch_size)
         while True:  # one short write transaction per batch: other writers get their turns

@@ -2,7 +2,8 @@
 
 ```python
 bus = CommandBus(middleware=default_middleware(idempotency=Idempotency(idempotency_store)))
-bus.register(PlaceOrder, aggregate_handler(orders, Order.place_from, id_of="order_id"))
+bus.register(PlaceOrder, aggregate_handler(orders, lambda o, c: o.place(c.customer_id),
+                                           id_of="order_id", create=True))
 result = await bus.dispatch(PlaceOrder(order_id="42", customer_id="alice"))
 ```
 

@@ -13,7 +13,6 @@ async def audit(command: object, context: CommandContext, call_next: Next) -> Co
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Protocol
@@ -47,7 +46,6 @@ class CommandContext:
         "in_transaction",
         "items",
         "registration",
-        "started",
     )
 
     def __init__(
@@ -71,7 +69,6 @@ class CommandContext:
         self.in_transaction = False
         """True while the idempotency middleware holds a store transaction open around the
         handler (a failed statement then ends the transaction on PostgreSQL: retry it whole)."""
-        self.started = time.perf_counter()
         self.items: dict[str, Any] = {}
         """Free for your middleware to pass things along."""
 
