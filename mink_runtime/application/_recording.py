@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 
 from mink_runtime.domain import AppendResult
 
-__all__ = ["Save", "note_save", "recording_saves"]
+__all__ = ["Save", "note_save", "recording_saves", "start_recording", "stop_recording"]
 
 Save = tuple[str, AppendResult]
 """(aggregate id, what its save appended)."""
@@ -25,12 +25,22 @@ def note_save(aggregate_id: str, result: AppendResult) -> None:
         saves.append((aggregate_id, result))
 
 
+def start_recording() -> tuple[list[Save], Token[list[Save] | None]]:
+    """Collect the saves made from now on, until `stop_recording(token)`."""
+    saves: list[Save] = []
+    return saves, _saves.set(saves)
+
+
+def stop_recording(token: Token[list[Save] | None]) -> None:
+    """Stop the collection `start_recording` began (an outer one resumes)."""
+    _saves.reset(token)
+
+
 @contextmanager
 def recording_saves() -> Iterator[list[Save]]:
     """Collect the saves made inside the block (a nested block collects its own)."""
-    saves: list[Save] = []
-    token = _saves.set(saves)
+    saves, token = start_recording()
     try:
         yield saves
     finally:
-        _saves.reset(token)
+        stop_recording(token)

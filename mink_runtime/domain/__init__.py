@@ -15,6 +15,8 @@ from mink_runtime.domain._context import (
     causation_from,
     current_context,
     message_context,
+    reset_message_context,
+    set_message_context,
     with_message_context,
 )
 from mink_runtime.domain._conversion import from_primitive, to_primitive
@@ -82,7 +84,9 @@ __all__ = [
     "expected_label",
     "from_primitive",
     "message_context",
+    "reset_message_context",
     "retry_matches",
+    "set_message_context",
     "to_primitive",
     "uuid7",
     "validate_append",

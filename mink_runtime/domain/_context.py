@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import ClassVar
@@ -41,6 +41,8 @@ __all__ = [
     "causation_from",
     "current_context",
     "message_context",
+    "reset_message_context",
+    "set_message_context",
     "with_message_context",
 ]
 
@@ -61,21 +63,25 @@ class MessageContext:
     tenant_id: str | None = None
     user_id: str | None = None
     headers: Mapping[str, str] = field(default_factory=lambda: _NO_HEADERS)
-    metadata: Metadata = field(init=False, repr=False, compare=False)
-    """This context as event metadata (the headers in `extra`), built once."""
+    _metadata: Metadata | None = field(
+        default=None, init=False, repr=False, compare=False, hash=False
+    )
 
-    def __post_init__(self) -> None:
-        object.__setattr__(
-            self,
-            "metadata",
-            Metadata(
+    @property
+    def metadata(self) -> Metadata:
+        """This context as event metadata (the headers in `extra`), built once, when first
+        asked for."""
+        built = self._metadata
+        if built is None:
+            built = Metadata(
                 correlation_id=self.correlation_id,
                 causation_id=self.causation_id,
                 user_id=self.user_id,
                 tenant_id=self.tenant_id,
                 extra=MappingProxyType(dict(self.headers)) if self.headers else _NO_HEADERS,
-            ),
-        )
+            )
+            object.__setattr__(self, "_metadata", built)  # a cache: the context stays equal
+        return built
 
     def fill(self, metadata: Metadata) -> Metadata:
         """`metadata` with the fields it leaves unset taken from this context (its own win)."""
@@ -157,6 +163,17 @@ def causation_from(event: RecordedEvent) -> Iterator[MessageContext]:
         yield context
     finally:
         _current.reset(token)
+
+
+def set_message_context(context: MessageContext) -> Token[MessageContext | None]:
+    """Make `context` the one in force until `reset_message_context(token)`: the low-level
+    form of `message_context`, for middleware on a hot path."""
+    return _current.set(context)
+
+
+def reset_message_context(token: Token[MessageContext | None]) -> None:
+    """Bring back the context in force before `set_message_context` returned `token`."""
+    _current.reset(token)
 
 
 def with_message_context(metadata: Metadata) -> Metadata:

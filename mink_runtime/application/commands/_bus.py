@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar, overload
 
-from mink_runtime.application._recording import recording_saves
+from mink_runtime.application._recording import start_recording, stop_recording
 from mink_runtime.application.commands._defaults import default_middleware
 from mink_runtime.application.commands._dispatch import CommandContext, Middleware, Next, _current
 from mink_runtime.application.commands._handlers import (
@@ -157,6 +157,13 @@ def _wrap(layer: Middleware, inner: Next) -> Next:
 
 async def _run_handler(command: Any, context: CommandContext) -> CommandResult:
     """The core of the onion: the handler, and its return value made a `CommandResult`."""
-    with recording_saves() as saves:
-        value = await call_handler(context.registration, command)
+    saves, token = start_recording()
+    try:
+        registration = context.registration
+        if registration.is_async:
+            value = await registration.handler(command)
+        else:
+            value = await call_handler(registration, command)
+    finally:
+        stop_recording(token)
     return result_of(value, context.command_id, saves)

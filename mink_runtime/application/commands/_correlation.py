@@ -15,11 +15,17 @@ Every event the handler records then carries them in its metadata (the codec fil
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import MappingProxyType
 from typing import Any
 
 from mink_runtime.application.commands._dispatch import CommandContext, Next
 from mink_runtime.application.commands._result import CommandResult
-from mink_runtime.domain import current_context, message_context
+from mink_runtime.domain import (
+    MessageContext,
+    current_context,
+    reset_message_context,
+    set_message_context,
+)
 
 __all__ = ["COMMAND_CAUSATION", "Correlation"]
 
@@ -56,16 +62,25 @@ class Correlation:
         self, command: Any, context: CommandContext, call_next: Next
     ) -> CommandResult:
         outer = current_context()
-        context.causation_id = outer.causation_id
-        correlation = outer.correlation_id or _correlation_of(command) or context.command_id
-        with message_context(
-            correlation_id=correlation,
-            causation_id=context.command_id,
-            tenant_id=outer.tenant_id or self.tenant_of(command),
-            user_id=outer.user_id or self.user_of(command),
-            headers=None if outer.causation_id is None else {COMMAND_CAUSATION: outer.causation_id},
-        ):
+        caused_by = context.causation_id = outer.causation_id
+        headers = outer.headers
+        if caused_by is not None:
+            headers = MappingProxyType({**headers, COMMAND_CAUSATION: caused_by})
+        token = set_message_context(
+            MessageContext(
+                correlation_id=outer.correlation_id
+                or _correlation_of(command)
+                or context.command_id,
+                causation_id=context.command_id,
+                tenant_id=outer.tenant_id or self.tenant_of(command),
+                user_id=outer.user_id or self.user_of(command),
+                headers=headers,
+            )
+        )
+        try:
             return await call_next(command, context)
+        finally:
+            reset_message_context(token)
 
     def __repr__(self) -> str:
         return "Correlation()"

@@ -78,13 +78,22 @@ def _pydantic_problems(command: Any) -> list[str]:
     return []
 
 
+_has_own_validate: dict[type, bool] = {}
+
+
 def _own_validate(command: Any) -> Any:
     """The command's `validate` method, unless it is pydantic's own (a deprecated classmethod
     that takes a value)."""
-    for klass in type(command).__mro__:
-        if "validate" in vars(klass):
-            if klass.__module__.partition(".")[0] == "pydantic":
-                return None
-            method = getattr(command, "validate")  # noqa: B009 - found by name above
-            return method if callable(method) else None
-    return None
+    kind = type(command)
+    found = _has_own_validate.get(kind)
+    if found is None:
+        found = False
+        for klass in kind.__mro__:
+            if "validate" in vars(klass):
+                found = klass.__module__.partition(".")[0] != "pydantic"
+                break
+        _has_own_validate[kind] = found
+    if not found:
+        return None
+    method = getattr(command, "validate")  # noqa: B009 - found by name above
+    return method if callable(method) else None
