@@ -4,13 +4,11 @@ listens, so that a handler returning nothing still gets a result with ids, versi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar, Token
 
 from mink_runtime.domain import AppendResult
 
-__all__ = ["Save", "note_save", "recording_saves", "start_recording", "stop_recording"]
+__all__ = ["Save", "note_save", "start_recording", "stop_recording"]
 
 Save = tuple[str, AppendResult]
 """(aggregate id, what its save appended)."""
@@ -34,13 +32,3 @@ def start_recording() -> tuple[list[Save], Token[list[Save] | None]]:
 def stop_recording(token: Token[list[Save] | None]) -> None:
     """Stop the collection `start_recording` began (an outer one resumes)."""
     _saves.reset(token)
-
-
-@contextmanager
-def recording_saves() -> Iterator[list[Save]]:
-    """Collect the saves made inside the block (a nested block collects its own)."""
-    saves, token = start_recording()
-    try:
-        yield saves
-    finally:
-        stop_recording(token)
