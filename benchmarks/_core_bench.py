@@ -119,7 +119,8 @@ class CoreBench:
             return
         s = self.schema
         self._admin.execute(
-            f"TRUNCATE {s}.events, {s}.streams, {s}.snapshots, {self.raw_schema}.events "
+            f"TRUNCATE {s}.events, {s}.streams, {s}.snapshots, {s}.idempotency, "
+            f"{self.raw_schema}.events "
             "RESTART IDENTITY"
         )
         self._admin.execute("CHECKPOINT")

@@ -29,6 +29,7 @@ __all__ = [
     "Stats",
     "at_least",
     "at_most",
+    "at_most_added",
     "fmt",
     "print_report",
 ]
@@ -59,16 +60,22 @@ class Stats:
 
 @dataclass(frozen=True, slots=True)
 class Goal:
-    """A bound on the ratio mink / baseline."""
+    """A bound on the ratio mink / baseline, or (`added`) on the difference mink - baseline."""
 
     op: Literal[">=", "<="]
     threshold: float
+    added: str | None = None
+    """For a bound on the difference: its unit (the goal reads `≤ +50 µs`)."""
 
     def __str__(self) -> str:
-        return f"{'≥' if self.op == '>=' else '≤'} {self.threshold:g}"
+        sign = "≥" if self.op == ">=" else "≤"
+        if self.added is not None:
+            return f"{sign} +{self.threshold:g} {self.added}"
+        return f"{sign} {self.threshold:g}"
 
-    def met_by(self, ratio: float) -> bool:
-        return ratio >= self.threshold if self.op == ">=" else ratio <= self.threshold
+    def met_by(self, mink: float, baseline: float) -> bool:
+        value = mink - baseline if self.added is not None else mink / baseline
+        return value >= self.threshold if self.op == ">=" else value <= self.threshold
 
 
 def at_least(threshold: float) -> Goal:
@@ -77,6 +84,11 @@ def at_least(threshold: float) -> Goal:
 
 def at_most(threshold: float) -> Goal:
     return Goal("<=", threshold)
+
+
+def at_most_added(threshold: float, unit: str) -> Goal:
+    """At most `threshold` (in `unit`) more than the baseline: an overhead budget."""
+    return Goal("<=", threshold, added=unit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,8 +156,9 @@ class Figure:
 
     @property
     def met(self) -> bool:
-        ratio = self.ratio
-        return ratio is not None and self.goal.met_by(ratio)
+        if self.ratio is None or self.mink is None or self.baseline is None:
+            return False
+        return self.goal.met_by(self.mink.median, self.baseline.median)
 
     def to_json(self) -> dict[str, Any]:
         ratio = self.ratio
@@ -161,6 +174,8 @@ class Figure:
             "met": self.met,
             "better": "higher" if self.goal.op == ">=" else "lower",
         }
+        if self.goal.added is not None and self.mink and self.baseline:
+            out["added"] = _num(self.mink.median - self.baseline.median)
         if self.mink_name != "mink":
             out["mink_name"] = self.mink_name
         for side, stats in (("mink", self.mink), ("baseline", self.baseline)):

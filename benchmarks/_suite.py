@@ -13,8 +13,9 @@ __all__ = ["SUITES", "DatabaseUnreachableError", "Suite", "load_suite"]
 
 SUITES = {
     "core": "benchmarks.core",
+    "commands": "benchmarks.commands",
 }
-"""Suite name → module defining `SUITE`. Later: `commands`, `projections`."""
+"""Suite name → module defining `SUITE`. Later: `projections`."""
 
 
 class DatabaseUnreachableError(Exception):

@@ -8,6 +8,12 @@ from mink_runtime import F, Query, SQLiteReadModelRepository, any_of
 The PostgreSQL classes (`PostgresEventStore`, `PostgresReadModelRepository`, …) and the Redis
 repository (`RedisReadModelRepository`, needing the `redis` extra) are imported on first use, so
 that `import mink_runtime` stays light. Blocking twins of these objects live in `mink_runtime.sync`.
+from mink_runtime import CommandBus, aggregate_handler, message_context
+```
+
+The PostgreSQL stores (`PostgresEventStore`, …) are imported on first use, so that
+`import mink_runtime` stays light. The command bus's middleware lives in
+`mink_runtime.application.commands`; blocking twins live in `mink_runtime.sync`.
 """
 
 from __future__ import annotations
@@ -17,15 +23,23 @@ from typing import TYPE_CHECKING, Any
 from mink_runtime._version import __version__
 from mink_runtime.adapters.memory import (
     InMemoryEventStore,
+    InMemoryIdempotencyStore,
     InMemoryReadModelRepository,
     InMemorySnapshotStore,
 )
 from mink_runtime.adapters.sqlite import (
     SQLiteEventStore,
+    SQLiteIdempotencyStore,
     SQLiteReadModelRepository,
     SQLiteSnapshotStore,
 )
 from mink_runtime.application import AggregateRepository
+from mink_runtime.application.commands import (
+    CommandBus,
+    CommandHandlers,
+    CommandResult,
+    aggregate_handler,
+)
 from mink_runtime.domain import (
     Aggregate,
     AllOf,
@@ -42,6 +56,7 @@ from mink_runtime.domain import (
     F,
     JSONSerializer,
     LogSlice,
+    MessageContext,
     Metadata,
     MsgpackSerializer,
     NewEvent,
@@ -59,18 +74,24 @@ from mink_runtime.domain import (
     any_of,
     apply,
     category_of,
+    causation_from,
+    current_context,
     default_registry,
     event,
+    message_context,
     uuid7,
 )
 from mink_runtime.errors import (
     AggregateError,
     AggregateNotFoundError,
+    CommandError,
+    CommandTimeoutError,
     ConcurrencyError,
     ConfigurationError,
     DuplicateEventError,
     DuplicateModelError,
     EventStoreError,
+    IdempotencyConflictError,
     MinkError,
     MissingApplyHandlerError,
     ModelNotFoundError,
@@ -83,11 +104,14 @@ from mink_runtime.errors import (
     StreamDeletedError,
     StreamNotFoundError,
     TransactionConflictError,
+    UnknownCommandError,
     UnknownEventTypeError,
+    ValidationError,
 )
 from mink_runtime.ports import (
     EventStore,
     EventStoreTransaction,
+    IdempotencyStore,
     ReadModelRepository,
     SnapshotStore,
 )
@@ -95,6 +119,7 @@ from mink_runtime.ports import (
 if TYPE_CHECKING:
     from mink_runtime.adapters.postgres import (
         PostgresEventStore,
+        PostgresIdempotencyStore,
         PostgresReadModelRepository,
         PostgresSnapshotStore,
     )
@@ -116,6 +141,11 @@ __all__ = [
     "AnyOf",
     "AppendResult",
     "Checkpoint",
+    "CommandBus",
+    "CommandError",
+    "CommandHandlers",
+    "CommandResult",
+    "CommandTimeoutError",
     "ConcurrencyError",
     "Condition",
     "ConfigurationError",
@@ -131,11 +161,15 @@ __all__ = [
     "EveryNEvents",
     "ExpectedVersion",
     "F",
+    "IdempotencyConflictError",
+    "IdempotencyStore",
     "InMemoryEventStore",
+    "InMemoryIdempotencyStore",
     "InMemoryReadModelRepository",
     "InMemorySnapshotStore",
     "JSONSerializer",
     "LogSlice",
+    "MessageContext",
     "Metadata",
     "MinkError",
     "MissingApplyHandlerError",
@@ -145,6 +179,7 @@ __all__ = [
     "Op",
     "Page",
     "PostgresEventStore",
+    "PostgresIdempotencyStore",
     "PostgresReadModelRepository",
     "PostgresSnapshotStore",
     "Query",
@@ -155,6 +190,7 @@ __all__ = [
     "RecordedEvent",
     "RedisReadModelRepository",
     "SQLiteEventStore",
+    "SQLiteIdempotencyStore",
     "SQLiteReadModelRepository",
     "SQLiteSnapshotStore",
     "SchemaNotReadyError",
@@ -170,18 +206,29 @@ __all__ = [
     "StreamNotFoundError",
     "StreamState",
     "TransactionConflictError",
+    "UnknownCommandError",
     "UnknownEventTypeError",
+    "ValidationError",
     "__version__",
+    "aggregate_handler",
     "all_of",
     "any_of",
     "apply",
     "category_of",
+    "causation_from",
+    "current_context",
     "default_registry",
     "event",
+    "message_context",
     "uuid7",
 ]
 
-_LAZY = {"PostgresEventStore", "PostgresReadModelRepository", "PostgresSnapshotStore"}
+_LAZY = {
+    "PostgresEventStore",
+    "PostgresIdempotencyStore",
+    "PostgresReadModelRepository",
+    "PostgresSnapshotStore",
+}
 
 
 def __getattr__(name: str) -> Any:

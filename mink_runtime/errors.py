@@ -18,10 +18,15 @@ MinkError
 ├── AggregateError
 │   ├── AggregateNotFoundError    no events for that aggregate id
 │   └── MissingApplyHandlerError  an event reached an aggregate with no handler for it
-└── ReadModelError                a read-model repository could not do what was asked
-    ├── ModelNotFoundError        update of an id that is not stored
-    ├── DuplicateModelError       insert of an id that is already stored
-    └── ReadModelSchemaError      the read model's table is missing or does not fit the model
+├── ReadModelError                a read-model repository could not do what was asked
+│   ├── ModelNotFoundError        update of an id that is not stored
+│   ├── DuplicateModelError       insert of an id that is already stored
+│   └── ReadModelSchemaError      the read model's table is missing or does not fit the model
+└── CommandError                  a command failed; an unexpected cause is chained
+    ├── UnknownCommandError       no handler is registered for the command's type
+    ├── ValidationError           the command is invalid; `.problems` lists every problem
+    ├── CommandTimeoutError       the handler ran past its time limit
+    └── IdempotencyConflictError  an idempotency key was reused for a different command
 ```
 
 Errors carry their data as attributes (`ConcurrencyError.expected_version`, …), survive pickling,
@@ -38,11 +43,14 @@ from typing import Any
 __all__ = [
     "AggregateError",
     "AggregateNotFoundError",
+    "CommandError",
+    "CommandTimeoutError",
     "ConcurrencyError",
     "ConfigurationError",
     "DuplicateEventError",
     "DuplicateModelError",
     "EventStoreError",
+    "IdempotencyConflictError",
     "MinkError",
     "MissingApplyHandlerError",
     "ModelNotFoundError",
@@ -55,7 +63,9 @@ __all__ = [
     "StreamDeletedError",
     "StreamNotFoundError",
     "TransactionConflictError",
+    "UnknownCommandError",
     "UnknownEventTypeError",
+    "ValidationError",
 ]
 
 
@@ -242,3 +252,74 @@ class ReadModelSchemaError(ReadModelError):
     (`mink_runtime.migrations.read_model_table(...)` builds the table from the dataclass), or
     with `await repository.create_table()` in tests and quick starts.
     """
+
+
+class CommandError(MinkError):
+    """A command could not be carried out.
+
+    The recovery middleware raises it for an unexpected exception of a handler, chaining that
+    exception as `__cause__`; `command_type` names the command.
+    """
+
+    def __init__(self, message: str, *, command_type: str | None = None) -> None:
+        super().__init__(message)
+        self.command_type = command_type
+
+
+class UnknownCommandError(CommandError):
+    """No handler is registered for the type of the command dispatched."""
+
+    def __init__(self, command_type: str, *, registered: tuple[str, ...] = ()) -> None:
+        known = ", ".join(registered[:10]) + (", ..." if len(registered) > 10 else "")
+        super().__init__(
+            f"no handler is registered for {command_type}; register one with "
+            f"`@bus.handler` or `bus.register({command_type}, handler)`"
+            + (f" (handled: {known})" if known else " (no handler is registered yet)"),
+            command_type=command_type,
+        )
+        self.registered = registered
+
+
+class ValidationError(CommandError):
+    """The command is invalid; `problems` lists every problem found. The handler did not run."""
+
+    def __init__(self, command_type: str, problems: tuple[str, ...]) -> None:
+        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+        super().__init__(
+            f"{command_type} is invalid ({count}): " + "; ".join(problems),
+            command_type=command_type,
+        )
+        self.problems = problems
+
+
+class CommandTimeoutError(CommandError):
+    """The handler (with its retries) ran longer than the command's time limit; it was
+    cancelled, and a transaction it had open was rolled back."""
+
+    def __init__(self, command_type: str, *, seconds: float) -> None:
+        super().__init__(
+            f"{command_type} did not finish within {seconds:g} s and was cancelled; raise the "
+            "limit (`Timeout(seconds=...)`, or `timeout=` when registering the handler) if it "
+            "is expected to take longer",
+            command_type=command_type,
+        )
+        self.seconds = seconds
+
+
+class IdempotencyConflictError(CommandError):
+    """An idempotency key was used again for a command with other content (or of another type);
+    the stored result belongs to the first one, so it is not returned."""
+
+    def __init__(self, key: str, *, command_type: str, first_command_type: str) -> None:
+        first = (
+            "a different command"
+            if first_command_type == command_type
+            else f"a {first_command_type} command"
+        )
+        super().__init__(
+            f"idempotency key {key!r} was first used for {first}, not for this {command_type}; "
+            "give each distinct command a key of its own",
+            command_type=command_type,
+        )
+        self.key = key
+        self.first_command_type = first_command_type

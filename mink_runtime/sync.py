@@ -20,32 +20,64 @@ Every call runs the async core on one private event loop, shared by the whole pr
 the calling thread drives itself (see `mink_runtime._portal` and docs/adr/0001): a blocking
 call costs next to nothing over the async one. The twins hold no logic of their own: each
 method is the async method, run there.
+
+Commands: `sync.CommandBus` dispatches through the async pipeline, and runs `def` handlers in
+the thread that called `dispatch` (a Django view's thread, with its database connection), where
+they may block and call other twins; those calls join the dispatch's transaction and message
+context, as awaits inside an async handler would.
+
+```python
+bus = sync.CommandBus()
+
+@bus.handler
+def place_order(command: PlaceOrder) -> None:
+    order = Order(command.order_id)
+    order.place(command.customer_id)
+    orders.save(order)                     # a sync.AggregateRepository
+
+result = bus.dispatch(PlaceOrder(order_id="42", customer_id="alice"))
+```
 """
 
 from __future__ import annotations
 
 import atexit
-from collections.abc import Collection, Coroutine, Iterator, Sequence
+from collections.abc import Callable, Collection, Coroutine, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, contextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, overload
 
 from mink_runtime._portal import Portal
 from mink_runtime.adapters.memory import InMemoryEventStore as AsyncInMemoryEventStore
 from mink_runtime.adapters.memory import (
+    InMemoryIdempotencyStore as AsyncInMemoryIdempotencyStore,
+)
+from mink_runtime.adapters.memory import (
     InMemoryReadModelRepository as AsyncInMemoryReadModelRepository,
 )
 from mink_runtime.adapters.sqlite import SQLiteEventStore as AsyncSQLiteEventStore
+from mink_runtime.adapters.sqlite import SQLiteIdempotencyStore as AsyncSQLiteIdempotencyStore
 from mink_runtime.adapters.sqlite import (
     SQLiteReadModelRepository as AsyncSQLiteReadModelRepository,
 )
 from mink_runtime.application import AggregateRepository as AsyncAggregateRepository
+from mink_runtime.application.commands import (
+    AggregateCommandHandler,
+    CommandHandlers,
+    CommandResult,
+    HandlerRegistration,
+    Middleware,
+)
+from mink_runtime.application.commands import CommandBus as AsyncCommandBus
+from mink_runtime.application.commands import aggregate_handler as async_aggregate_handler
+from mink_runtime.application.commands._handlers import blocking_caller
 from mink_runtime.domain import (
     Aggregate,
     AppendResult,
     Checkpoint,
     EventCodec,
     ExpectedVersion,
+    IdempotencyRecord,
     LogSlice,
     Metadata,
     ModelSchema,
@@ -59,6 +91,7 @@ from mink_runtime.domain import (
 )
 from mink_runtime.ports import EventStore as AsyncEventStore
 from mink_runtime.ports import EventStoreTransaction as AsyncEventStoreTransaction
+from mink_runtime.ports import IdempotencyStore as AsyncIdempotencyStore
 from mink_runtime.ports import ReadModelRepository as AsyncReadModelRepository
 from mink_runtime.ports import SnapshotStore as AsyncSnapshotStore
 
@@ -72,26 +105,33 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AggregateRepository",
+    "CommandBus",
     "EventStore",
     "EventStoreTransaction",
+    "IdempotencyStore",
     "InMemoryEventStore",
+    "InMemoryIdempotencyStore",
     "InMemoryReadModelRepository",
     "PostgresEventStore",
+    "PostgresIdempotencyStore",
     "PostgresReadModelRepository",
     "ReadModelRepository",
     "RedisReadModelRepository",
     "SQLiteEventStore",
+    "SQLiteIdempotencyStore",
     "SQLiteReadModelRepository",
     "SnapshotStore",
+    "aggregate_handler",
     "run",
 ]
 
 T = TypeVar("T")
 A = TypeVar("A", bound=Aggregate)
 M = TypeVar("M")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-_portal = Portal()
+_portal = Portal(on_new_caller=blocking_caller.set)
 atexit.register(_portal.close)
 
 
@@ -428,3 +468,127 @@ class RedisReadModelRepository(ReadModelRepository[M]):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class CommandBus:
+    """Blocking twin of `CommandBus`; `def` handlers run in the thread that dispatches."""
+
+    def __init__(
+        self,
+        *,
+        middleware: Sequence[Middleware] | None = None,
+        handlers: CommandHandlers | None = None,
+    ) -> None:
+        self.async_bus = AsyncCommandBus(middleware=middleware, handlers=handlers)
+        """The async bus behind this twin."""
+
+    @property
+    def handlers(self) -> CommandHandlers:
+        return self.async_bus.handlers
+
+    @property
+    def middleware(self) -> tuple[Middleware, ...]:
+        return self.async_bus.middleware
+
+    def use(self, *middleware: Middleware) -> None:
+        self.async_bus.use(*middleware)
+
+    def register(
+        self,
+        command_type: type,
+        handler: Callable[[Any], Any],
+        *,
+        name: str | None = None,
+        retry_on_conflict: bool | None = None,
+        timeout: float | None = None,
+    ) -> HandlerRegistration:
+        return self.async_bus.register(
+            command_type, handler, name=name, retry_on_conflict=retry_on_conflict, timeout=timeout
+        )
+
+    @overload
+    def handler(self, function: F, /) -> F: ...
+    @overload
+    def handler(
+        self,
+        command_type: type | None = None,
+        /,
+        *,
+        name: str | None = None,
+        retry_on_conflict: bool | None = None,
+        timeout: float | None = None,
+    ) -> Callable[[F], F]: ...
+    def handler(
+        self,
+        target: Any = None,
+        /,
+        *,
+        name: str | None = None,
+        retry_on_conflict: bool | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        return self.async_bus.handler(
+            target, name=name, retry_on_conflict=retry_on_conflict, timeout=timeout
+        )
+
+    def dispatch(self, command: Any, *, idempotency_key: str | None = None) -> CommandResult:
+        return _portal.call(self.async_bus.dispatch(command, idempotency_key=idempotency_key))
+
+
+def aggregate_handler(
+    repository: AggregateRepository[A] | AsyncAggregateRepository[A],
+    decide: Callable[[A, Any], Any] | None = None,
+    /,
+    **options: Any,
+) -> Any:
+    """`aggregate_handler` for a blocking repository twin (the handler runs on the door's loop,
+    with the async repository behind the twin); see the async `aggregate_handler`."""
+    if isinstance(repository, AggregateRepository):
+        repository = repository.async_repository
+    if decide is None:
+        return async_aggregate_handler(repository, **options)
+    handler: AggregateCommandHandler[A] = async_aggregate_handler(repository, decide, **options)
+    return handler
+
+
+class IdempotencyStore:
+    """Blocking twin of an `IdempotencyStore` (hand it to `Idempotency(...)` as it is)."""
+
+    def __init__(self, store: AsyncIdempotencyStore) -> None:
+        self.async_store = store
+        """The async store behind this twin."""
+
+    def get(self, key: str) -> IdempotencyRecord | None:
+        return _portal.call(self.async_store.get(key))
+
+    def cleanup(self, *, batch_size: int = 10_000) -> int:
+        return _portal.call(self.async_store.cleanup(batch_size=batch_size))
+
+
+class InMemoryIdempotencyStore(IdempotencyStore):
+    """Blocking twin of `InMemoryIdempotencyStore`, beside a blocking in-memory store."""
+
+    def __init__(self, store: EventStore) -> None:
+        events = store.async_store
+        assert isinstance(events, AsyncInMemoryEventStore)
+        super().__init__(AsyncInMemoryIdempotencyStore(events))
+
+
+class SQLiteIdempotencyStore(IdempotencyStore):
+    """Blocking twin of `SQLiteIdempotencyStore`, beside a blocking SQLite store."""
+
+    def __init__(self, store: EventStore) -> None:
+        events = store.async_store
+        assert isinstance(events, AsyncSQLiteEventStore)
+        super().__init__(AsyncSQLiteIdempotencyStore(events))
+
+
+class PostgresIdempotencyStore(IdempotencyStore):
+    """Blocking twin of `PostgresIdempotencyStore`, beside a blocking PostgreSQL store."""
+
+    def __init__(self, store: EventStore) -> None:
+        from mink_runtime.adapters.postgres import (
+            PostgresIdempotencyStore as AsyncPostgresIdempotencyStore,
+        )
+
+        super().__init__(AsyncPostgresIdempotencyStore(store.async_store))  # type: ignore[arg-type]

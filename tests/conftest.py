@@ -20,6 +20,8 @@ from mink_runtime import migrations
 DEFAULT_POSTGRES_URL = "postgresql://127.0.0.1:5432/test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
+pytest_plugins = ["pytester"]  # tests of mink's own pytest plugin run suites with it
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
@@ -109,6 +111,6 @@ def clean_postgres(postgres_url: str, postgres_schema: str) -> str:
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         conn.execute(
             f"TRUNCATE {postgres_schema}.events, {postgres_schema}.streams, "
-            f"{postgres_schema}.snapshots RESTART IDENTITY"
+            f"{postgres_schema}.snapshots, {postgres_schema}.idempotency RESTART IDENTITY"
         )
     return postgres_schema

@@ -13,11 +13,14 @@ from mink_runtime import errors
 from mink_runtime.errors import (
     AggregateError,
     AggregateNotFoundError,
+    CommandError,
+    CommandTimeoutError,
     ConcurrencyError,
     ConfigurationError,
     DuplicateEventError,
     DuplicateModelError,
     EventStoreError,
+    IdempotencyConflictError,
     MinkError,
     MissingApplyHandlerError,
     ModelNotFoundError,
@@ -30,7 +33,9 @@ from mink_runtime.errors import (
     StreamDeletedError,
     StreamNotFoundError,
     TransactionConflictError,
+    UnknownCommandError,
     UnknownEventTypeError,
+    ValidationError,
 )
 
 EXAMPLES: list[tuple[MinkError, dict[str, object]]] = [
@@ -69,6 +74,23 @@ EXAMPLES: list[tuple[MinkError, dict[str, object]]] = [
     (ModelNotFoundError("Order", "42"), {"model": "Order", "model_id": "42"}),
     (DuplicateModelError("Order", 7), {"model": "Order", "model_id": 7}),
     (ReadModelSchemaError("create the table"), {}),
+    (CommandError("failed", command_type="PlaceOrder"), {"command_type": "PlaceOrder"}),
+    (
+        UnknownCommandError("PlaceOrder", registered=("CancelOrder",)),
+        {"command_type": "PlaceOrder", "registered": ("CancelOrder",)},
+    ),
+    (
+        ValidationError("PlaceOrder", ("sku: is empty", "quantity: below 1")),
+        {"command_type": "PlaceOrder", "problems": ("sku: is empty", "quantity: below 1")},
+    ),
+    (
+        CommandTimeoutError("PlaceOrder", seconds=2.5),
+        {"command_type": "PlaceOrder", "seconds": 2.5},
+    ),
+    (
+        IdempotencyConflictError("k-1", command_type="PlaceOrder", first_command_type="Cancel"),
+        {"key": "k-1", "command_type": "PlaceOrder", "first_command_type": "Cancel"},
+    ),
 ]
 IDS = [type(error).__name__ for error, _ in EXAMPLES]
 
@@ -118,6 +140,13 @@ def test_the_tree_groups_errors_under_their_families() -> None:
         assert issubclass(store_error, EventStoreError)
     assert issubclass(AggregateNotFoundError, AggregateError)
     assert issubclass(MissingApplyHandlerError, AggregateError)
+    for command_error in (
+        UnknownCommandError,
+        ValidationError,
+        CommandTimeoutError,
+        IdempotencyConflictError,
+    ):
+        assert issubclass(command_error, CommandError)
 
 
 @pytest.mark.parametrize(
@@ -139,3 +168,16 @@ def test_a_duplicate_event_error_without_an_id_still_explains_itself() -> None:
     assert error.event_id is None
     assert "an event id of this append" in str(error)
     assert "uuid7()" in str(error)
+
+
+def test_a_validation_error_lists_every_problem_and_counts_them() -> None:
+    """The message names the command and each problem, so a log line says it all."""
+    error = ValidationError("PlaceOrder", ("sku: is empty", "quantity: below 1"))
+    assert str(error) == "PlaceOrder is invalid (2 problems): sku: is empty; quantity: below 1"
+
+
+def test_an_unknown_command_error_says_how_to_register_and_what_is_handled() -> None:
+    """The message gives the fix and the commands that do have handlers."""
+    error = UnknownCommandError("PlaceOrder", registered=("CancelOrder", "ShipOrder"))
+    assert "bus.register(PlaceOrder, handler)" in str(error)
+    assert "CancelOrder, ShipOrder" in str(error)

@@ -18,6 +18,7 @@ from mink_runtime.errors import ConfigurationError, MinkError
 PUBLIC_MODULES = [mink_runtime, domain, errors]
 LAZY = {
     "PostgresEventStore",
+    "PostgresIdempotencyStore",
     "PostgresReadModelRepository",
     "PostgresSnapshotStore",
     "RedisReadModelRepository",
@@ -87,6 +88,7 @@ def test_the_lazy_postgres_classes_are_the_adapters_own() -> None:
     assert mink_runtime.PostgresEventStore is postgres.PostgresEventStore
     assert mink_runtime.PostgresSnapshotStore is postgres.PostgresSnapshotStore
     assert mink_runtime.PostgresReadModelRepository is postgres.PostgresReadModelRepository
+    assert mink_runtime.PostgresIdempotencyStore is postgres.PostgresIdempotencyStore
 
 
 def test_the_lazy_redis_repository_is_the_adapters_own() -> None:
@@ -155,6 +157,9 @@ def test_importing_the_package_leaves_heavy_dependencies_unloaded() -> None:
         "typer",
         "rich",
         "jinja2",
+        "prometheus_client",
+        "opentelemetry",
+        "pydantic",
     ]
     code = (
         "import json, sys\n"

@@ -5,19 +5,24 @@ from __future__ import annotations
 import asyncio
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from mink_runtime import (
     Aggregate,
+    CommandError,
     ConcurrencyError,
     EventRegistry,
     EveryNEvents,
     NewEvent,
     StreamNotFoundError,
     apply,
+    current_context,
+    message_context,
     sync,
 )
+from mink_runtime.application.commands import Idempotency, default_middleware
 from mink_runtime.testing._event_store_contract import log_readable
 
 registry = EventRegistry()
@@ -176,3 +181,81 @@ def test_threads_hand_the_loop_over_while_appending_to_postgres(
             thread.join(timeout=60)
         assert not any(thread.is_alive() for thread in threads)
         assert sum(len(store.read_stream(f"account-{n}")) for n in range(8)) == 120
+
+
+@dataclass(frozen=True)
+class Deposit:
+    account_id: str
+    amount: int
+
+
+def test_a_blocking_bus_runs_def_handlers_in_the_dispatching_thread() -> None:
+    """A `def` handler runs in the caller's thread (where blocking is fine), sees the dispatch's
+    message context, and its twin calls record events with that context."""
+    with sync.InMemoryEventStore(registry=registry) as store:
+        accounts = sync.AggregateRepository(store, Account)
+        bus = sync.CommandBus()
+        seen: list[tuple[int, str | None]] = []
+
+        @bus.handler
+        def deposit(command: Deposit) -> None:
+            seen.append((threading.get_ident(), current_context().causation_id))
+            account = Account(command.account_id)
+            account.deposit(command.amount)
+            accounts.save(account)
+
+        with message_context(user_id="alice"):
+            result = bus.dispatch(Deposit("1", 5))
+        assert seen == [(threading.get_ident(), result.command_id)]
+        assert (result.stream_id, result.version) == ("account-1", 1)
+        (event,) = store.read_stream("account-1")
+        assert (event.metadata.causation_id, event.metadata.user_id) == (
+            result.command_id,
+            "alice",
+        )
+
+
+def test_blocking_handlers_join_the_idempotency_transaction(tmp_path: Path) -> None:
+    """Twin calls of a `def` handler land in the dispatch's transaction: a failure after a save
+    leaves nothing, and a duplicate is replayed without running the handler."""
+    with sync.SQLiteEventStore.open(tmp_path / "bank.db", migrate=True, registry=registry) as store:
+        accounts = sync.AggregateRepository(store, Account)
+        keys = sync.SQLiteIdempotencyStore(store)
+        bus = sync.CommandBus(middleware=default_middleware(idempotency=Idempotency(keys)))
+        runs: list[int] = []
+
+        @bus.handler
+        def deposit(command: Deposit) -> None:
+            runs.append(command.amount)
+            account = Account(command.account_id)
+            account.deposit(command.amount)
+            accounts.save(account)
+            if command.amount < 0:
+                raise ValueError("negative deposits are refused after the save")
+
+        with pytest.raises(CommandError):
+            bus.dispatch(Deposit("1", -1), idempotency_key="k-0")
+        assert store.list_streams() == []
+        first = bus.dispatch(Deposit("1", 5), idempotency_key="k-1")
+        again = bus.dispatch(Deposit("1", 5), idempotency_key="k-1")
+        assert again.replayed
+        assert again.positions == first.positions
+        assert runs == [-1, 5]
+        assert keys.get("k-1") is not None
+        assert keys.cleanup() == 0
+
+
+def test_a_blocking_bus_takes_async_handlers_and_the_aggregate_helper() -> None:
+    """`sync.aggregate_handler` takes a repository twin; the handler runs on the door's loop."""
+    with sync.InMemoryEventStore(registry=registry) as store:
+        accounts = sync.AggregateRepository(store, Account)
+        bus = sync.CommandBus()
+        bus.register(
+            Deposit,
+            sync.aggregate_handler(
+                accounts, lambda a, c: a.deposit(c.amount), id_of="account_id", create=True
+            ),
+        )
+        result = bus.dispatch(Deposit("1", 7))
+        assert result.version == 1
+        assert accounts.load("1").balance == 7

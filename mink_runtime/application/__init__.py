@@ -1,4 +1,4 @@
-"""The application layer: repositories and, later, the command bus and projection engine.
+"""The application layer: repositories and the command bus (`mink_runtime.application.commands`).
 
 It talks to storage only through the ports.
 """

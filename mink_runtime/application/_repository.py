@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
+from mink_runtime.application._recording import note_save
 from mink_runtime.domain import (
     Aggregate,
     AppendResult,
@@ -145,6 +146,7 @@ class AggregateRepository(Generic[A]):
         )
         result = await self.store.append(aggregate.stream_id, events, expected_version=expected)
         aggregate.mark_committed(result.version)
+        note_save(aggregate.id, result)
         if self._policies:
             since = self._since_snapshot.setdefault(aggregate, _SinceSnapshot())
             since.events += len(pending)

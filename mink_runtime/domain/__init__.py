@@ -9,6 +9,16 @@ from mink_runtime.domain._appends import (
     validate_append,
 )
 from mink_runtime.domain._codec import EncodedEvent, EventCodec
+from mink_runtime.domain._context import (
+    TRACE_HEADERS,
+    MessageContext,
+    causation_from,
+    current_context,
+    message_context,
+    reset_message_context,
+    set_message_context,
+    with_message_context,
+)
 from mink_runtime.domain._conversion import from_primitive, to_primitive
 from mink_runtime.domain._envelopes import (
     AppendResult,
@@ -21,6 +31,7 @@ from mink_runtime.domain._envelopes import (
     category_of,
 )
 from mink_runtime.domain._field_values import FieldKind
+from mink_runtime.domain._idempotency import IdempotencyRecord, command_fingerprint
 from mink_runtime.domain._ids import uuid7
 from mink_runtime.domain._query import (
     AllOf,
@@ -64,6 +75,7 @@ from mink_runtime.domain._snapshots import (
 from mink_runtime.domain._versions import Checkpoint, ExpectedVersion, StreamState
 
 __all__ = [
+    "TRACE_HEADERS",
     "Aggregate",
     "AllOf",
     "AnyOf",
@@ -82,8 +94,10 @@ __all__ = [
     "F",
     "FieldKind",
     "Group",
+    "IdempotencyRecord",
     "JSONSerializer",
     "LogSlice",
+    "MessageContext",
     "Metadata",
     "ModelField",
     "ModelSchema",
@@ -107,9 +121,12 @@ __all__ = [
     "any_of",
     "apply",
     "category_of",
+    "causation_from",
     "check_identifier",
+    "command_fingerprint",
     "conflict_error",
     "count_matching",
+    "current_context",
     "default_registry",
     "describe_model",
     "evaluate",
@@ -120,11 +137,15 @@ __all__ = [
     "from_primitive",
     "like_parts",
     "like_regex",
+    "message_context",
     "plan_query",
+    "reset_message_context",
     "retry_matches",
     "run_plan",
+    "set_message_context",
     "table_name",
     "to_primitive",
     "uuid7",
     "validate_append",
+    "with_message_context",
 ]

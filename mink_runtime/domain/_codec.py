@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 
+from mink_runtime.domain._context import with_message_context
 from mink_runtime.domain._conversion import builder_for, converter_for
 from mink_runtime.domain._envelopes import Metadata, NewEvent, RecordedEvent
 from mink_runtime.domain._ids import uuid7
@@ -55,7 +56,8 @@ class EventCodec:
         self._generation = self.registry.generation
 
     def encode(self, event: NewEvent | object) -> EncodedEvent:
-        """Encode one event for appending.
+        """Encode one event for appending; metadata fields it leaves unset come from the
+        message context in force (`message_context`, the command bus).
 
         Raises:
             UnknownEventTypeError: the event's class is not registered and no type is given.
@@ -88,7 +90,7 @@ class EventCodec:
             schema_version=schema_version,
             data=self.serializer.dumps(data),
             content_type=self.serializer.content_type,
-            metadata=self.encode_metadata(metadata),
+            metadata=self.encode_metadata(with_message_context(metadata)),
         )
 
     @staticmethod

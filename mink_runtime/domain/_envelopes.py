@@ -43,6 +43,9 @@ class Metadata:
     """The id of the command or event that directly caused this one."""
     user_id: str | None = None
     """Who asked for it."""
+    tenant_id: str | None = None
+    """The tenant on whose behalf it happened (as the message context said; see
+    `message_context`). The store's own tenant scope is `RecordedEvent.tenant_id`."""
     extra: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
     """Anything else (trace context, client version, …); JSON-compatible values."""
 
@@ -55,6 +58,8 @@ class Metadata:
             out["causation_id"] = self.causation_id
         if self.user_id is not None:
             out["user_id"] = self.user_id
+        if self.tenant_id is not None:
+            out["tenant_id"] = self.tenant_id
         if self.extra:
             out["extra"] = dict(self.extra)
         return out
@@ -64,13 +69,14 @@ class Metadata:
         """Rebuild metadata written by `to_dict()`; unknown keys land in `extra`."""
         if not data:
             return cls.EMPTY
-        known = {"correlation_id", "causation_id", "user_id", "extra"}
+        known = {"correlation_id", "causation_id", "user_id", "tenant_id", "extra"}
         extra = dict(data.get("extra") or {})
         extra.update({k: v for k, v in data.items() if k not in known})
         return cls(
             correlation_id=data.get("correlation_id"),
             causation_id=data.get("causation_id"),
             user_id=data.get("user_id"),
+            tenant_id=data.get("tenant_id"),
             extra=extra or _EMPTY,
         )
 

@@ -1,7 +1,14 @@
 """Ports: the small protocols the application layer talks to; adapters implement them."""
 
 from mink_runtime.ports._event_store import EventStore, EventStoreTransaction
+from mink_runtime.ports._idempotency_store import IdempotencyStore
 from mink_runtime.ports._read_model_repository import ReadModelRepository
 from mink_runtime.ports._snapshot_store import SnapshotStore
 
-__all__ = ["EventStore", "EventStoreTransaction", "ReadModelRepository", "SnapshotStore"]
+__all__ = [
+    "EventStore",
+    "EventStoreTransaction",
+    "IdempotencyStore",
+    "ReadModelRepository",
+    "SnapshotStore",
+]

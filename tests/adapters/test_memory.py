@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
-from mink_runtime import InMemoryEventStore, InMemorySnapshotStore
+from mink_runtime import InMemoryEventStore, InMemoryIdempotencyStore, InMemorySnapshotStore
 from mink_runtime.ports import EventStore
-from mink_runtime.testing import EventStoreContract, SnapshotStoreContract, StoreFactory
+from mink_runtime.testing import (
+    EventStoreContract,
+    IdempotencyStoreContract,
+    SnapshotStoreContract,
+    StoreFactory,
+)
+
+
+async def _make(share_with: InMemoryEventStore | None = None, **options: Any) -> EventStore:
+    store = InMemoryEventStore(**options)
+    if share_with is not None:
+        store._memory = share_with._memory
+    return store
 
 
 class TestInMemoryEventStore(EventStoreContract):
     @pytest.fixture
-    async def make_store(self) -> AsyncIterator[StoreFactory]:
-        async def make(share_with: InMemoryEventStore | None = None, **options: Any) -> EventStore:
-            store = InMemoryEventStore(**options)
-            if share_with is not None:
-                store._memory = share_with._memory
-            return store
-
-        return make
+    async def make_store(self) -> StoreFactory:
+        return _make
 
 
 class TestInMemorySnapshotStore(SnapshotStoreContract):
@@ -32,3 +37,13 @@ class TestInMemorySnapshotStore(SnapshotStoreContract):
     @pytest.fixture
     def tenant_snapshot_store(self, snapshot_store: InMemorySnapshotStore) -> InMemorySnapshotStore:
         return snapshot_store.for_tenant("acme")
+
+
+class TestInMemoryIdempotencyStore(IdempotencyStoreContract):
+    @pytest.fixture
+    async def make_store(self) -> StoreFactory:
+        return _make
+
+    @pytest.fixture
+    def idempotency_store_of(self) -> type[InMemoryIdempotencyStore]:
+        return InMemoryIdempotencyStore

@@ -9,7 +9,11 @@ import psycopg
 import pytest
 
 from mink_runtime import migrations
-from mink_runtime.adapters.postgres import PostgresEventStore, PostgresSnapshotStore
+from mink_runtime.adapters.postgres import (
+    PostgresEventStore,
+    PostgresIdempotencyStore,
+    PostgresSnapshotStore,
+)
 from mink_runtime.errors import (
     ConfigurationError,
     SchemaNotReadyError,
@@ -20,6 +24,7 @@ from mink_runtime.errors import (
 from mink_runtime.ports import EventStore
 from mink_runtime.testing import (
     EventStoreContract,
+    IdempotencyStoreContract,
     SnapshotStoreContract,
     StoreFactory,
     contract_registry,
@@ -30,23 +35,37 @@ from mink_runtime.testing._event_store_contract import log_readable
 pytestmark = pytest.mark.postgres
 
 
+@pytest.fixture
+async def postgres_stores(postgres_url: str, clean_postgres: str) -> AsyncIterator[StoreFactory]:
+    """A factory of stores, each with a pool of its own, over the emptied session schema."""
+    stores: list[PostgresEventStore] = []
+
+    async def make(share_with: object = None, **options: Any) -> EventStore:
+        store = await PostgresEventStore.connect(
+            postgres_url, schema=clean_postgres, max_size=12, **options
+        )
+        stores.append(store)
+        return store
+
+    yield make
+    for store in stores:
+        await store.close()
+
+
 class TestPostgresEventStore(EventStoreContract):
     @pytest.fixture
-    async def make_store(
-        self, postgres_url: str, clean_postgres: str
-    ) -> AsyncIterator[StoreFactory]:
-        stores: list[PostgresEventStore] = []
+    def make_store(self, postgres_stores: StoreFactory) -> StoreFactory:
+        return postgres_stores
 
-        async def make(share_with: object = None, **options: Any) -> EventStore:
-            store = await PostgresEventStore.connect(
-                postgres_url, schema=clean_postgres, max_size=12, **options
-            )
-            stores.append(store)
-            return store
 
-        yield make
-        for store in stores:
-            await store.close()
+class TestPostgresIdempotencyStore(IdempotencyStoreContract):
+    @pytest.fixture
+    def make_store(self, postgres_stores: StoreFactory) -> StoreFactory:
+        return postgres_stores
+
+    @pytest.fixture
+    def idempotency_store_of(self) -> type[PostgresIdempotencyStore]:
+        return PostgresIdempotencyStore
 
 
 class TestPostgresSnapshotStore(SnapshotStoreContract):

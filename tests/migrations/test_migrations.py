@@ -30,13 +30,19 @@ def test_sqlite_upgrade_creates_prefixed_tables_and_downgrade_removes_them(tmp_p
     with sqlite3.connect(tmp_path / "app.db") as conn:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     conn.close()
-    assert {"mink_events", "mink_streams", "mink_snapshots", "mink_alembic_version"} <= tables
+    assert {
+        "mink_events",
+        "mink_streams",
+        "mink_snapshots",
+        "mink_idempotency",
+        "mink_alembic_version",
+    } <= tables
     migrations.downgrade(url, "base")
     assert migrations.current(url) is None
     with sqlite3.connect(tmp_path / "app.db") as conn:
         left = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     conn.close()
-    assert not {"mink_events", "mink_streams", "mink_snapshots"} & left
+    assert not {"mink_events", "mink_streams", "mink_snapshots", "mink_idempotency"} & left
 
 
 @pytest.mark.parametrize("schema", ["Mink", "1mink", "mink-app", "mink;drop", "x" * 49, ""])
@@ -124,3 +130,27 @@ def test_threads_of_one_process_migrating_at_once_take_turns(
         thread.join()
     assert errors == []
     assert migrations.current(postgres_url, schema=fresh_schema) == migrations.head()
+
+
+@pytest.mark.postgres
+def test_postgres_upgrade_from_0001_adds_the_idempotency_table(
+    postgres_url: str, fresh_schema: str
+) -> None:
+    """A database at the first revision gains the idempotency table at 0002, and loses it
+    again going back, keeping its events."""
+    migrations.upgrade(postgres_url, schema=fresh_schema, revision="0001")
+    assert migrations.current(postgres_url, schema=fresh_schema) == "0001"
+    migrations.upgrade(postgres_url, schema=fresh_schema)
+    assert migrations.current(postgres_url, schema=fresh_schema) == "0002"
+
+    def tables() -> set[str]:
+        with psycopg.connect(postgres_url) as conn:
+            rows = conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = %s", (fresh_schema,)
+            ).fetchall()
+        return {row[0] for row in rows}
+
+    assert "idempotency" in tables()
+    migrations.downgrade(postgres_url, "0001", schema=fresh_schema)
+    assert "idempotency" not in tables()
+    assert "events" in tables()
