@@ -4,6 +4,8 @@
 from mink_runtime import Aggregate, AggregateRepository, SQLiteEventStore, apply, event
 ```
 
+`open_store(url)` opens the store a database URL names (SQLite or PostgreSQL).
+
 The PostgreSQL store (`PostgresEventStore`) is imported on first use, so that
 `import mink_runtime` stays light. Blocking twins of these objects live in `mink_runtime.sync`.
 """
@@ -35,6 +37,7 @@ from mink_runtime.domain import (
     Serializer,
     Snapshot,
     SnapshotPolicy,
+    StoredEventType,
     StreamInfo,
     StreamMetadata,
     StreamState,
@@ -62,6 +65,7 @@ from mink_runtime.errors import (
     UnknownEventTypeError,
 )
 from mink_runtime.ports import EventStore, EventStoreTransaction, SnapshotStore
+from mink_runtime.stores import open_store
 
 if TYPE_CHECKING:
     from mink_runtime.adapters.postgres import PostgresEventStore, PostgresSnapshotStore
@@ -113,6 +117,7 @@ __all__ = [
     "SnapshotPolicy",
     "SnapshotStore",
     "StoreUnavailableError",
+    "StoredEventType",
     "StreamDeletedError",
     "StreamInfo",
     "StreamMetadata",
@@ -125,6 +130,7 @@ __all__ = [
     "category_of",
     "default_registry",
     "event",
+    "open_store",
     "uuid7",
 ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -139,3 +140,12 @@ def test_blocking_appends_inside_a_blocking_transaction_join_it() -> None:
         with store.transaction():
             store.append("account-1", [Deposited(1)])
         assert len(store.read_stream("account-1")) == 1
+
+
+def test_open_store_gives_the_blocking_twin_of_the_store_a_url_names(tmp_path: Path) -> None:
+    """sync.open_store on a SQLite URL returns a blocking SQLite store that appends and reads."""
+    url = f"sqlite:///{tmp_path / 'door.db'}"
+    with sync.open_store(url, registry=registry, migrate=True) as store:
+        assert isinstance(store, sync.SQLiteEventStore)
+        store.append("account-1", [Deposited(5)])
+        assert [t.type for t in store.event_types()] == ["sync.Deposited"]
