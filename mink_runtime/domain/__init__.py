@@ -23,6 +23,7 @@ from mink_runtime.domain._envelopes import (
 )
 from mink_runtime.domain._ids import uuid7
 from mink_runtime.domain._registry import EventRegistry, EventType, default_registry, event
+from mink_runtime.domain._schema import Compatibility, SchemaChange, compare_schemas, event_schema
 from mink_runtime.domain._serialization import JSONSerializer, MsgpackSerializer, Serializer
 from mink_runtime.domain._snapshots import (
     EventBytesAbove,
@@ -38,6 +39,7 @@ __all__ = [
     "Aggregate",
     "AppendResult",
     "Checkpoint",
+    "Compatibility",
     "EncodedEvent",
     "EventBytesAbove",
     "EventCodec",
@@ -52,6 +54,7 @@ __all__ = [
     "MsgpackSerializer",
     "NewEvent",
     "RecordedEvent",
+    "SchemaChange",
     "Serializer",
     "Snapshot",
     "SnapshotContext",
@@ -62,9 +65,11 @@ __all__ = [
     "StreamState",
     "apply",
     "category_of",
+    "compare_schemas",
     "conflict_error",
     "default_registry",
     "event",
+    "event_schema",
     "expectation_holds",
     "expected_label",
     "from_primitive",
