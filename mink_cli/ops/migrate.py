@@ -1,0 +1,579 @@
+"""`mink migrate`: mink's own migrations and the project's, through Alembic, against the store.
+
+Two migration trees share the database: **mink**'s own (shipped in `mink_runtime.migrations`,
+version table `mink.alembic_version`, or `mink_alembic_version` on SQLite) and the **app**'s
+(the project's Alembic folder, `migrations` by default, with Alembic's own version table).
+`upgrade` runs both in one transaction, mink's first, under mink's PostgreSQL advisory lock.
+
+Targets name the app's revisions (`head`, `base`, `ae10`, `-1`); `mink:REV` names mink's.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from mink_cli.errors import CLIError, ProjectError, UsageError
+from mink_cli.ops.project import import_object, project_on_path
+from mink_cli.settings import Settings
+from mink_runtime import migrations
+from mink_runtime.errors import StoreUnavailableError
+from mink_runtime.urls import backend_of, redact_url
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from sqlalchemy.engine import Connection
+
+__all__ = [
+    "Downgrade",
+    "Drift",
+    "Revision",
+    "Step",
+    "TreeStatus",
+    "check",
+    "connect",
+    "downgrade",
+    "heads",
+    "history",
+    "new_revision",
+    "offline_sql",
+    "plan_downgrade",
+    "stamp",
+    "status",
+    "status_of",
+    "upgrade",
+]
+
+T = TypeVar("T")
+MINK, APP = "mink", "app"
+_RUNNING = re.compile(r"^-- Running (upgrade|downgrade) (.*?) -> (.*)$", re.MULTILINE)
+_DROPS = re.compile(r"^\s*(DROP\s+\w+|ALTER\s+TABLE\s+\S+\s+DROP\s+\w+)[^;]*", re.I | re.M)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Revision:
+    """One migration script of a tree."""
+
+    tree: str
+    revision: str
+    down_revisions: tuple[str, ...]
+    message: str
+    is_head: bool
+    applied: bool | None = None
+    """Whether the database has it (None when the database was not asked)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TreeStatus:
+    """A tree's scripts against the database's state."""
+
+    tree: str
+    location: str
+    heads: tuple[str, ...]
+    current: tuple[str, ...] | None
+    """The revisions the database is at (empty: none yet); None when not asked."""
+    revisions: tuple[Revision, ...]
+
+    @property
+    def at_head(self) -> bool:
+        return self.current is not None and set(self.current) == set(self.heads)
+
+    @property
+    def pending(self) -> tuple[Revision, ...]:
+        return tuple(r for r in self.revisions if r.applied is False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Step:
+    """What an upgrade, downgrade or stamp did to one tree."""
+
+    tree: str
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Downgrade:
+    """What `migrate down TARGET` would do, for the user to confirm."""
+
+    tree: str
+    target: str
+    current: tuple[str, ...]
+    undone: tuple[str, ...]
+    """Revisions undone, newest first, as `rev (message)`."""
+    drops: tuple[str, ...]
+    """The statements that drop something (tables, columns, indexes, functions)."""
+    database: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Drift:
+    """What `migrate check` found; no operations means no drift."""
+
+    operations: tuple[str, ...] = ()
+    database: str = ""
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def ok(self) -> bool:
+        return not self.operations
+
+
+# --- the trees ---------------------------------------------------------------------------
+
+
+def _app_location(settings: Settings) -> Path | None:
+    if settings.project_dir is None:
+        return None
+    location = settings.path("migrations")
+    return location if (location / "env.py").is_file() else None
+
+
+def _config(
+    settings: Settings,
+    tree: str,
+    *,
+    connection: Connection | None = None,
+    output: Any = None,
+) -> Config:
+    from alembic.config import Config
+
+    dialect = backend_of(settings.database_url) if "database_url" in settings.values else None
+    if tree == MINK:
+        return migrations.alembic_config(
+            settings.schema, connection=connection, dialect=dialect, output=output
+        )
+    location = _app_location(settings)
+    if location is None:
+        raise ProjectError(
+            f"the project has no Alembic folder at {settings.get('migrations')!r} (no env.py)",
+            hint="set `migrations` in mink.toml, or create one with `mink init`",
+        )
+    config = Config(output_buffer=output) if output is not None else Config()
+    config.set_main_option("script_location", str(location))
+    config.attributes["connection"] = connection
+    config.attributes["mink_schema"] = settings.schema
+    config.attributes["mink_dialect"] = dialect
+    return config
+
+
+def _trees(settings: Settings) -> list[str]:
+    return [MINK, APP] if _app_location(settings) is not None else [MINK]
+
+
+def _script(settings: Settings, tree: str) -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_config(settings, tree))
+
+
+def _split_target(target: str | None) -> tuple[str | None, str]:
+    if target is None:
+        return None, "head"
+    if target.startswith(f"{MINK}:"):
+        return MINK, target.removeprefix(f"{MINK}:") or "head"
+    if target.startswith(f"{APP}:"):
+        return APP, target.removeprefix(f"{APP}:") or "head"
+    return APP, target
+
+
+@contextmanager
+def _alembic_errors(settings: Settings, tree: str) -> Iterator[None]:
+    from alembic.util import CommandError
+
+    try:
+        yield
+    except CommandError as error:
+        text = str(error)
+        if "multiple head" in text.lower() or "multiple heads" in text.lower():
+            raise _multiple_heads(settings, tree) from error
+        raise CLIError(f"{tree} migrations: {text}") from error
+
+
+def _multiple_heads(settings: Settings, tree: str) -> CLIError:
+    script = _script(settings, tree)
+    shown = ", ".join(
+        f"{r.revision} ({(r.doc or '').strip()})"
+        for h in script.get_heads()
+        if (r := script.get_revision(h))
+    )
+    return CLIError(
+        f"the {tree} migrations have {len(script.get_heads())} heads: {shown}. Two migrations "
+        "were made from the same parent, so their order is undecided",
+        hint="merge them with `mink migrate new 'merge heads' --merge`, then `mink migrate up`",
+    )
+
+
+# --- the database ------------------------------------------------------------------------
+
+
+def _sqlite_file(settings: Settings) -> Path | None:
+    url = settings.database_url
+    if backend_of(url) != "sqlite":
+        return None
+    rest = url.partition("://")[2]
+    path = rest[1:] if rest.startswith("/") else rest
+    return Path(path) if path and path != ":memory:" else None
+
+
+@contextmanager
+def connect(settings: Settings, *, create: bool = False, lock: bool = True) -> Iterator[Connection]:
+    """A SQLAlchemy connection to the store's database, in a transaction that commits when the
+    block ends without an error; with `lock`, holding mink's migration lock (PostgreSQL).
+
+    Raises:
+        StoreUnavailableError: the database cannot be reached.
+    """
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.pool import NullPool
+
+    url = settings.database_url
+    sqlite_file = _sqlite_file(settings)
+    if sqlite_file is not None and create:
+        sqlite_file.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(migrations.sqlalchemy_url(url), poolclass=NullPool)
+    try:
+        try:
+            connection = engine.connect()
+        except OperationalError as error:
+            raise StoreUnavailableError(
+                f"cannot reach the database {redact_url(url)}: {error.orig}"
+            ) from error
+        with connection, connection.begin():
+            if lock:
+                migrations.lock(connection, settings.schema)
+            yield connection
+    finally:
+        engine.dispose()
+
+
+def _current(connection: Connection, settings: Settings, tree: str) -> tuple[str, ...]:
+    from alembic.migration import MigrationContext
+
+    if tree == MINK:
+        table, table_schema = migrations.version_table(connection.dialect.name, settings.schema)
+        opts: dict[str, Any] = {"version_table": table, "version_table_schema": table_schema}
+    else:
+        opts = {}
+    return tuple(sorted(MigrationContext.configure(connection, opts=opts).get_current_heads()))
+
+
+def _with_database(settings: Settings, action: Callable[[Connection | None], T]) -> T:
+    """Run `action` with a connection; with None for a SQLite file that does not exist yet
+    (reading it must not create it)."""
+    sqlite_file = _sqlite_file(settings)
+    if sqlite_file is not None and not sqlite_file.exists():
+        return action(None)
+    with (
+        connect(settings, lock=False) as connection,
+        project_on_path(settings.project_dir or Path.cwd()),
+    ):
+        return action(connection)
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def _revisions(settings: Settings, tree: str, current: tuple[str, ...] | None) -> TreeStatus:
+    script = _script(settings, tree)
+    heads = tuple(sorted(script.get_heads()))
+    applied: set[str] = set()
+    if current:
+        for revision in script.iterate_revisions(current, "base"):
+            if revision is not None:
+                applied.add(revision.revision)
+    revisions = tuple(
+        Revision(
+            tree=tree,
+            revision=r.revision,
+            down_revisions=_as_tuple(r.down_revision),
+            message=(r.doc or "").strip(),
+            is_head=r.revision in heads,
+            applied=None if current is None else r.revision in applied,
+        )
+        for r in script.walk_revisions()
+    )
+    return TreeStatus(
+        tree=tree, location=script.dir, heads=heads, current=current, revisions=revisions
+    )
+
+
+def _as_tuple(value: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def history(settings: Settings) -> list[TreeStatus]:
+    """Every migration script of both trees, newest first; the database is not asked."""
+    return [_revisions(settings, tree, None) for tree in _trees(settings)]
+
+
+def heads(settings: Settings) -> list[TreeStatus]:
+    """The head revisions of both trees (more than one per tree needs a merge)."""
+    return history(settings)
+
+
+def status(settings: Settings) -> list[TreeStatus]:
+    """Both trees' scripts against the database: applied, pending, current.
+
+    Raises:
+        StoreUnavailableError: the database cannot be reached.
+    """
+
+    def read(connection: Connection | None) -> list[TreeStatus]:
+        return [
+            _revisions(
+                settings, tree, () if connection is None else _current(connection, settings, tree)
+            )
+            for tree in _trees(settings)
+        ]
+
+    return _with_database(settings, read)
+
+
+# --- writing -----------------------------------------------------------------------------
+
+
+def upgrade(settings: Settings, target: str | None = None) -> list[Step]:
+    """Bring the trees up to `target` (default: mink's and the app's heads), in one
+    transaction, mink's first, under the advisory lock.
+
+    Raises:
+        StoreUnavailableError: the database cannot be reached.
+        CLIError: a migration failed, or a tree has several heads.
+    """
+    from alembic import command
+
+    tree, revision = _split_target(target)
+    steps: list[Step] = []
+    with connect(settings, create=True) as connection, project_on_path(_root(settings)):
+        for name in _trees(settings):
+            if tree is not None and name != tree:
+                continue
+            before = _current(connection, settings, name)
+            with _alembic_errors(settings, name):
+                command.upgrade(_config(settings, name, connection=connection), revision)
+            steps.append(Step(tree=name, before=before, after=_current(connection, settings, name)))
+    return steps
+
+
+def _root(settings: Settings) -> Path:
+    return settings.project_dir or Path.cwd()
+
+
+def plan_downgrade(settings: Settings, target: str) -> Downgrade:
+    """What `downgrade(target)` would undo and drop, from the database's current revision.
+
+    Raises:
+        UsageError: no target.
+        StoreUnavailableError: the database cannot be reached.
+    """
+    from alembic import command
+
+    tree, revision = _split_target(target)
+    assert tree is not None
+    if not revision or revision == "head":
+        raise UsageError("`migrate down` needs a target below the current revision: -1, base, REV")
+    current = status_of(settings, tree)
+    if not current:
+        return Downgrade(
+            tree=tree, target=revision, current=(), undone=(), drops=(), database=settings.shown_url
+        )
+    output = io.StringIO()
+    with _alembic_errors(settings, tree), project_on_path(_root(settings)):
+        config = _config(settings, tree, output=output)
+        command.downgrade(config, f"{current[0]}:{revision}", sql=True)
+    sql = output.getvalue()
+    script = _script(settings, tree)
+    undone = []
+    for kind, source, _ in _RUNNING.findall(sql):
+        if kind == "downgrade":
+            entry = script.get_revision(source.strip())
+            message = (entry.doc or "").strip() if entry else ""
+            undone.append(f"{source.strip()} ({message})" if message else source.strip())
+    drops = tuple(" ".join(m.group(0).split()) for m in _DROPS.finditer(sql))
+    return Downgrade(
+        tree=tree,
+        target=revision,
+        current=current,
+        undone=tuple(undone),
+        drops=drops,
+        database=settings.shown_url,
+    )
+
+
+def status_of(settings: Settings, tree: str) -> tuple[str, ...]:
+    """The revisions the database is at in one tree (empty before the first).
+
+    Raises:
+        StoreUnavailableError: the database cannot be reached.
+    """
+    return _with_database(settings, lambda c: () if c is None else _current(c, settings, tree))
+
+
+def downgrade(settings: Settings, target: str) -> Step:
+    """Take one tree down to `target` (the caller has confirmed `plan_downgrade`).
+
+    Raises:
+        StoreUnavailableError: the database cannot be reached.
+        CLIError: a migration failed.
+    """
+    from alembic import command
+
+    tree, revision = _split_target(target)
+    assert tree is not None
+    with connect(settings) as connection, project_on_path(_root(settings)):
+        before = _current(connection, settings, tree)
+        with _alembic_errors(settings, tree):
+            command.downgrade(_config(settings, tree, connection=connection), revision)
+        return Step(tree=tree, before=before, after=_current(connection, settings, tree))
+
+
+def stamp(settings: Settings, target: str) -> Step:
+    """Record `target` as the database's revision of a tree, running no migration.
+
+    Raises:
+        StoreUnavailableError: the database cannot be reached.
+    """
+    from alembic import command
+
+    tree, revision = _split_target(target)
+    assert tree is not None
+    with connect(settings, create=True) as connection, project_on_path(_root(settings)):
+        before = _current(connection, settings, tree)
+        with _alembic_errors(settings, tree):
+            command.stamp(_config(settings, tree, connection=connection), revision)
+        return Step(tree=tree, before=before, after=_current(connection, settings, tree))
+
+
+def offline_sql(settings: Settings, target: str | None = None) -> str:
+    """The SQL `upgrade(target)` would run, from an empty database, without connecting."""
+    from alembic import command
+
+    tree, revision = _split_target(target)
+    output = io.StringIO()
+    with project_on_path(_root(settings)):
+        for name in _trees(settings):
+            if tree is not None and name != tree:
+                continue
+            output.write(f"-- {name} migrations\n")
+            with _alembic_errors(settings, name):
+                command.upgrade(_config(settings, name, output=output), revision, sql=True)
+    return output.getvalue()
+
+
+def new_revision(
+    settings: Settings, message: str, *, autogenerate: bool = False, merge: bool = False
+) -> list[Path]:
+    """Create a migration script in the project's Alembic folder (or merge its heads).
+
+    Raises:
+        ProjectError: the project has no Alembic folder.
+        StoreUnavailableError: autogenerate could not reach the database.
+    """
+    from alembic import command
+
+    settings.require_project()
+    if merge:
+        with _alembic_errors(settings, APP):
+            made = command.merge(_config(settings, APP), "heads", message=message)
+        return [Path(made.path)] if made is not None else []
+    if not autogenerate:
+        with _alembic_errors(settings, APP), project_on_path(_root(settings)):
+            made_any = command.revision(_config(settings, APP), message=message)
+        return _paths(made_any)
+    with connect(settings) as connection, project_on_path(_root(settings)):
+        with _alembic_errors(settings, APP):
+            made_any = command.revision(
+                _config(settings, APP, connection=connection), message=message, autogenerate=True
+            )
+        connection.rollback()
+    return _paths(made_any)
+
+
+def _paths(made: Any) -> list[Path]:
+    scripts = made if isinstance(made, list) else [made]
+    return [Path(s.path) for s in scripts if s is not None]
+
+
+def check(settings: Settings) -> Drift:
+    """Compare the database with the migrations and the project's models: mink's tables at
+    mink's head, the app's migrations all applied, the app's tables as its MetaData says.
+
+    Raises:
+        StoreUnavailableError: the database cannot be reached.
+    """
+    metadata = import_object(settings, "metadata") if settings.get("metadata") else None
+
+    def compare(connection: Connection | None) -> Drift:
+        operations: list[str] = []
+        for tree in _trees(settings):
+            state = _revisions(
+                settings, tree, () if connection is None else _current(connection, settings, tree)
+            )
+            if not state.at_head:
+                behind = ", ".join(r.revision for r in state.pending) or "none"
+                operations.append(
+                    f"{tree} migrations not at head ({', '.join(state.heads)}): "
+                    f"pending {behind}; run `mink migrate up`"
+                )
+        notes: list[str] = []
+        if metadata is None:
+            notes.append("no `metadata` setting: the project's tables were not compared")
+        elif connection is not None:
+            operations.extend(_compare_models(connection, metadata, settings.schema))
+        return Drift(operations=tuple(operations), database=settings.shown_url, notes=tuple(notes))
+
+    return _with_database(settings, compare)
+
+
+def _compare_models(connection: Connection, metadata: Any, schema: str) -> list[str]:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    def include_name(name: str | None, kind: str, parent: Any) -> bool:
+        if kind == "table" and name is not None:
+            return name != "alembic_version" and not name.startswith(f"{schema}_")
+        if kind == "schema":
+            return name in (None, "public", "main")
+        return True
+
+    context = MigrationContext.configure(
+        connection, opts={"include_name": include_name, "compare_type": True}
+    )
+    return [_describe(diff) for diff in compare_metadata(context, metadata)]
+
+
+def _describe(diff: Any) -> str:
+    if isinstance(diff, list):  # modifications of one column come as a list
+        return "; ".join(_describe(d) for d in diff)
+    kind = diff[0]
+    if kind in ("add_table", "remove_table"):
+        verb = "create" if kind == "add_table" else "drop"
+        return f"{verb} table {diff[1].name}"
+    if kind in ("add_column", "remove_column"):
+        verb = "add" if kind == "add_column" else "drop"
+        return f"{verb} column {diff[2]}.{diff[3].name}"
+    if kind in ("add_index", "remove_index"):
+        verb = "create" if kind == "add_index" else "drop"
+        index = diff[1]
+        return f"{verb} index {index.name} on {index.table.name}"
+    if kind.startswith("modify_"):
+        _, _schema, table, column, _info, old, new = diff
+        what = kind.removeprefix("modify_")
+        return f"alter column {table}.{column}: {what} {old} → {new}"
+    if kind in ("add_constraint", "remove_constraint", "add_fk", "remove_fk"):
+        return f"{kind.replace('_', ' ')} {getattr(diff[1], 'name', diff[1])}"
+    return " ".join(str(part) for part in diff)
