@@ -148,7 +148,14 @@ def root(
     ] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print results only.")] = False,
     verbose: Annotated[
-        int, typer.Option("-v", "--verbose", count=True, help="Say more; -vv shows tracebacks.")
+        int,
+        typer.Option(
+            "-v",
+            "--verbose",
+            count=True,
+            show_default=False,
+            help="Say more; -vv shows tracebacks.",
+        ),
     ] = 0,
     no_color: Annotated[
         bool, typer.Option("--no-color", help="No colours (also NO_COLOR).")

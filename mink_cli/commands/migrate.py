@@ -54,10 +54,13 @@ def up(ctx: typer.Context, target: Target = None, sql: SqlFlag = False) -> None:
             console.note(f"{step.tree}: at {_revisions(step.after)}, nothing to do")
 
 
-@app.command()
+@app.command(context_settings={"ignore_unknown_options": True})
 def down(
     ctx: typer.Context,
-    target: Annotated[str, typer.Argument(help="Where to go: -1, base, a revision; mink:REV.")],
+    target: Annotated[
+        str,
+        typer.Argument(metavar="TARGET", help="Where to go: -1, base, a revision; mink:REV."),
+    ],
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Do not ask; drop what it lists.")
     ] = False,
@@ -83,6 +86,7 @@ def down(
     for drop in plan.drops:
         console.note(f"  will run: {drop}")
     if sql:
+        console.result(plan.sql.rstrip())
         return
     if not yes and not console.confirm("Drop these, with their data?"):
         raise RefusedError(
@@ -186,7 +190,7 @@ def heads(ctx: typer.Context, json: JsonFlag = False) -> None:
 @app.command()
 def new(
     ctx: typer.Context,
-    message: Annotated[str, typer.Argument(help="What the migration does.")],
+    message: Annotated[str, typer.Argument(metavar="MESSAGE", help="What the migration does.")],
     autogenerate: Annotated[
         bool, typer.Option("--autogenerate", help="Fill it from the models' differences.")
     ] = False,
@@ -213,7 +217,9 @@ def new(
 @app.command()
 def stamp(
     ctx: typer.Context,
-    target: Annotated[str, typer.Argument(help="The revision to record (mink:REV for mink's).")],
+    target: Annotated[
+        str, typer.Argument(metavar="TARGET", help="The revision to record (mink:REV for mink's).")
+    ],
 ) -> None:
     """Record TARGET as the database's revision without running migrations."""
     from mink_cli.ops import migrate

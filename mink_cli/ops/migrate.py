@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import re
+from argparse import Namespace
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -114,6 +115,8 @@ class Downgrade:
     drops: tuple[str, ...]
     """The statements that drop something (tables, columns, indexes, functions)."""
     database: str
+    sql: str = ""
+    """The whole SQL of the downgrade."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -150,9 +153,11 @@ def _config(
 
     dialect = backend_of(settings.database_url) if "database_url" in settings.values else None
     if tree == MINK:
-        return migrations.alembic_config(
+        config = migrations.alembic_config(
             settings.schema, connection=connection, dialect=dialect, output=output
         )
+        config.cmd_opts = Namespace(quiet=True)  # Alembic's chatter is not a command's result
+        return config
     location = _app_location(settings)
     if location is None:
         raise ProjectError(
@@ -160,6 +165,7 @@ def _config(
             hint="set `migrations` in mink.toml, or create one with `mink init`",
         )
     config = Config(output_buffer=output) if output is not None else Config()
+    config.cmd_opts = Namespace(quiet=True)
     config.set_main_option("script_location", str(location))
     config.attributes["connection"] = connection
     config.attributes["mink_schema"] = settings.schema
@@ -411,6 +417,7 @@ def plan_downgrade(settings: Settings, target: str) -> Downgrade:
         undone=tuple(undone),
         drops=drops,
         database=settings.shown_url,
+        sql=sql,
     )
 
 
@@ -494,7 +501,7 @@ def new_revision(
         with _alembic_errors(settings, APP), project_on_path(_root(settings)):
             made_any = command.revision(_config(settings, APP), message=message)
         return _paths(made_any)
-    with connect(settings) as connection, project_on_path(_root(settings)):
+    with connect(settings, create=True) as connection, project_on_path(_root(settings)):
         with _alembic_errors(settings, APP):
             made_any = command.revision(
                 _config(settings, APP, connection=connection), message=message, autogenerate=True
