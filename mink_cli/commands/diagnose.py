@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 import typer
@@ -20,6 +21,14 @@ def diagnose(
             "--fail-level", help="Exit 1 when a finding is this bad: error, warning, info."
         ),
     ] = "error",
+    max_transaction_age: Annotated[
+        float,
+        typer.Option(
+            "--max-transaction-age",
+            metavar="SECONDS",
+            help="Report writing transactions open longer (PostgreSQL).",
+        ),
+    ] = 5.0,
     json: JsonFlag = False,
 ) -> None:
     """Check the store's health: reachable, migrated, one head, no transaction holding readers
@@ -41,7 +50,7 @@ def diagnose(
         level = ops.Level[fail_level.upper()]
     except KeyError:
         raise UsageError(f"--fail-level {fail_level!r}: use error, warning or info") from None
-    results = run(ops.diagnose(settings))
+    results = run(ops.diagnose(settings, held_back_after=timedelta(seconds=max_transaction_age)))
     failing = ops.fails(results, level)
     console.emit(
         {"ok": not failing, "fail_level": str(level), "checks": [r.to_dict() for r in results]}

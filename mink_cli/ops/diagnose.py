@@ -30,7 +30,7 @@ from mink_runtime.urls import backend_of
 __all__ = ["CHECKS", "CheckResult", "Diagnosis", "Level", "diagnose", "fails"]
 
 HELD_BACK_WARNING = timedelta(seconds=5)
-HELD_BACK_ERROR = timedelta(seconds=60)
+"""A writing transaction open this long is reported (a warning; past twelve times it, an error)."""
 
 
 class Level(enum.IntEnum):
@@ -63,6 +63,7 @@ class Diagnosis:
     """What the checks share: the settings, and what earlier checks learned."""
 
     settings: Settings
+    held_back_after: timedelta = HELD_BACK_WARNING
     reachable: bool = False
     trees: list[migrate.TreeStatus] = field(default_factory=list)
 
@@ -144,9 +145,9 @@ async def _held_back(diagnosis: Diagnosis) -> list[CheckResult]:
     results = []
     for pid, age_seconds, state, query in rows:
         age = timedelta(seconds=float(age_seconds or 0))
-        if age < HELD_BACK_WARNING:
+        if age < diagnosis.held_back_after:
             continue
-        level = Level.ERROR if age >= HELD_BACK_ERROR else Level.WARNING
+        level = Level.ERROR if age >= 12 * diagnosis.held_back_after else Level.WARNING
         results.append(
             CheckResult(
                 id="log.held_back",
@@ -204,9 +205,11 @@ CHECKS: list[Check] = [_reachable, _at_head, _single_head, _held_back, _unknown_
 """The checks in the order they run; each may rely on what earlier ones put in the Diagnosis."""
 
 
-async def diagnose(settings: Settings) -> list[CheckResult]:
+async def diagnose(
+    settings: Settings, *, held_back_after: timedelta = HELD_BACK_WARNING
+) -> list[CheckResult]:
     """Run every check; a check that cannot run reports why as its finding."""
-    diagnosis = Diagnosis(settings)
+    diagnosis = Diagnosis(settings, held_back_after=held_back_after)
     results: list[CheckResult] = []
     for check in CHECKS:
         results.extend(await check(diagnosis))
