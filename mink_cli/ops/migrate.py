@@ -249,12 +249,15 @@ def connect(settings: Settings, *, create: bool = False, lock: bool = True) -> I
     if sqlite_file is not None and create:
         sqlite_file.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(migrations.sqlalchemy_url(url), poolclass=NullPool)
+    if sqlite_file is not None or backend_of(url) == "sqlite":
+        _transactional_sqlite(engine, immediate=lock)
     try:
         try:
             connection = engine.connect()
         except OperationalError as error:
+            reason = (str(error.orig).strip().splitlines() or ["no answer"])[0]
             raise StoreUnavailableError(
-                f"cannot reach the database {redact_url(url)}: {error.orig}"
+                f"cannot reach the database {redact_url(url)}: {reason}"
             ) from error
         with connection, connection.begin():
             if lock:
@@ -262,6 +265,27 @@ def connect(settings: Settings, *, create: bool = False, lock: bool = True) -> I
             yield connection
     finally:
         engine.dispose()
+
+
+def _transactional_sqlite(engine: Any, *, immediate: bool) -> None:
+    """Make SQLite's DDL part of the transaction: by default Python's sqlite3 commits before a
+    CREATE TABLE, so a failed migration would leave half its tables behind. Migrations take
+    the write lock at once (`BEGIN IMMEDIATE`), as the store's writers do."""
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _autocommit_driver(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _require_single_heads(settings: Settings, trees: list[str]) -> None:
+    for name in trees:
+        if len(_script(settings, name).get_heads()) > 1:
+            raise _multiple_heads(settings, name)
 
 
 def _current(connection: Connection, settings: Settings, tree: str) -> tuple[str, ...]:
@@ -354,7 +378,8 @@ def status(settings: Settings) -> list[TreeStatus]:
 
 def upgrade(settings: Settings, target: str | None = None) -> list[Step]:
     """Bring the trees up to `target` (default: mink's and the app's heads), in one
-    transaction, mink's first, under the advisory lock.
+    transaction, mink's first, under the advisory lock. An app target takes mink's tables to
+    their head too; a `mink:` target moves mink's tables alone.
 
     Raises:
         StoreUnavailableError: the database cannot be reached.
@@ -363,14 +388,17 @@ def upgrade(settings: Settings, target: str | None = None) -> list[Step]:
     from alembic import command
 
     tree, revision = _split_target(target)
+    if revision == "head":
+        _require_single_heads(settings, [MINK] if tree == MINK else _trees(settings))
     steps: list[Step] = []
     with connect(settings, create=True) as connection, project_on_path(_root(settings)):
         for name in _trees(settings):
-            if tree is not None and name != tree:
+            if tree == MINK and name != MINK:
                 continue
+            goal = revision if tree == name else "head"
             before = _current(connection, settings, name)
             with _alembic_errors(settings, name):
-                command.upgrade(_config(settings, name, connection=connection), revision)
+                command.upgrade(_config(settings, name, connection=connection), goal)
             steps.append(Step(tree=name, before=before, after=_current(connection, settings, name)))
     return steps
 

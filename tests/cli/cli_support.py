@@ -24,3 +24,36 @@ def make_project(root: Path, **options: Any) -> Path:
 def unreachable_postgres() -> str:
     """A PostgreSQL URL nothing answers at, with a password that must never be printed."""
     return "postgresql://mink:s3cret-pw@127.0.0.1:1/nowhere?connect_timeout=1"
+
+
+def add_migration(
+    project: Path, revision: str, *, down: str | None = None, table: str | None = None
+) -> Path:
+    """Write a migration script into the project's Alembic folder (creating `table`)."""
+    upgrade = f'op.create_table("{table}", sa.Column("id", sa.Integer, primary_key=True))'
+    downgrade = f'op.drop_table("{table}")'
+    path = project / "migrations" / "versions" / f"{revision}_test.py"
+    path.write_text(
+        f'"""Test migration {revision}."""\n\n'
+        "import sqlalchemy as sa\n"
+        "from alembic import op\n\n"
+        f"revision = {revision!r}\n"
+        f"down_revision = {down!r}\n"
+        "branch_labels = None\n"
+        "depends_on = None\n\n\n"
+        "def upgrade() -> None:\n"
+        f"    {upgrade if table else 'pass'}\n\n\n"
+        "def downgrade() -> None:\n"
+        f"    {downgrade if table else 'pass'}\n"
+    )
+    return path
+
+
+def add_model_table(project: Path, table: str) -> None:
+    """Declare a table in the project's SQLAlchemy metadata."""
+    models = project / "shop" / "models.py"
+    models.write_text(
+        models.read_text()
+        + "\nfrom sqlalchemy import Column, Integer, Table\n\n"
+        + f'{table} = Table("{table}", metadata, Column("id", Integer, primary_key=True))\n'
+    )
