@@ -129,6 +129,20 @@ class Settings:
         return _resolve_sqlite(url, self.project_dir)
 
     @property
+    def sqlite_file(self) -> Path | None:
+        """The SQLite file the database URL names; None for PostgreSQL or in-memory SQLite.
+
+        Raises:
+            ProjectError: no database is configured.
+        """
+        url = self.database_url
+        if backend_of(url) != "sqlite":
+            return None
+        rest = url.partition("://")[2]
+        path = rest[1:] if rest.startswith("/") else rest
+        return Path(path) if path and path != ":memory:" else None
+
+    @property
     def shown_url(self) -> str:
         """The database URL as it may be printed: password redacted."""
         url = self.values.get("database_url")

@@ -223,15 +223,6 @@ def _multiple_heads(settings: Settings, tree: str) -> CLIError:
 # --- the database ------------------------------------------------------------------------
 
 
-def _sqlite_file(settings: Settings) -> Path | None:
-    url = settings.database_url
-    if backend_of(url) != "sqlite":
-        return None
-    rest = url.partition("://")[2]
-    path = rest[1:] if rest.startswith("/") else rest
-    return Path(path) if path and path != ":memory:" else None
-
-
 @contextmanager
 def connect(settings: Settings, *, create: bool = False, lock: bool = True) -> Iterator[Connection]:
     """A SQLAlchemy connection to the store's database, in a transaction that commits when the
@@ -245,7 +236,7 @@ def connect(settings: Settings, *, create: bool = False, lock: bool = True) -> I
     from sqlalchemy.pool import NullPool
 
     url = settings.database_url
-    sqlite_file = _sqlite_file(settings)
+    sqlite_file = settings.sqlite_file
     if sqlite_file is not None and create:
         sqlite_file.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(migrations.sqlalchemy_url(url), poolclass=NullPool)
@@ -302,7 +293,7 @@ def _current(connection: Connection, settings: Settings, tree: str) -> tuple[str
 def _with_database(settings: Settings, action: Callable[[Connection | None], T]) -> T:
     """Run `action` with a connection; with None for a SQLite file that does not exist yet
     (reading it must not create it)."""
-    sqlite_file = _sqlite_file(settings)
+    sqlite_file = settings.sqlite_file
     if sqlite_file is not None and not sqlite_file.exists():
         return action(None)
     with (

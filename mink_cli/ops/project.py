@@ -1,8 +1,8 @@
 """The user's project as code: importing its registry (or any `module:attribute` it names).
 
-The project folder goes first on `sys.path` while its code is imported, and modules of the same
-package imported earlier from elsewhere are forgotten first, so that one process (a test run)
-can load several projects that share a package name.
+The project folder goes first on `sys.path` while its code is imported, and the package's
+modules imported earlier are forgotten first, so that one process (a test run) can load several
+projects that share a package name, or the same project after its files changed.
 """
 
 from __future__ import annotations
@@ -34,12 +34,9 @@ def project_on_path(project: Path) -> Iterator[None]:
             sys.path.remove(entry)
 
 
-def _forget_foreign(package: str, project: Path) -> None:
-    for name, module in list(sys.modules.items()):
-        if name != package and not name.startswith(f"{package}."):
-            continue
-        location = getattr(module, "__file__", None) or ""
-        if not Path(location).resolve().is_relative_to(project.resolve()):
+def _forget(package: str) -> None:
+    for name in list(sys.modules):
+        if name == package or name.startswith(f"{package}."):
             del sys.modules[name]
 
 
@@ -57,7 +54,7 @@ def import_object(settings: Settings, key: str) -> Any:
             f"{key} = {spec!r} (from {settings.sources.get(key)}) is not module:attribute",
             hint=f"write e.g. {key} = 'myapp.domain:registry'",
         )
-    _forget_foreign(module_name.partition(".")[0], project)
+    _forget(module_name.partition(".")[0])
     with project_on_path(project):
         try:
             module = importlib.import_module(module_name)

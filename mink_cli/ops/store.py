@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from mink_cli.settings import Settings
 from mink_runtime.domain import EventRegistry
+from mink_runtime.errors import SchemaNotReadyError
 from mink_runtime.ports import EventStore
 from mink_runtime.stores import open_store
 
@@ -25,6 +26,11 @@ async def connected(
         StoreUnavailableError: the database cannot be reached.
         SchemaNotReadyError: mink's tables are missing or behind.
     """
+    sqlite_file = settings.sqlite_file
+    if sqlite_file is not None and not sqlite_file.exists():
+        raise SchemaNotReadyError(
+            f"the SQLite database {sqlite_file} does not exist yet: run `mink migrate up`"
+        )
     store = await open_store(
         settings.database_url,
         schema=settings.schema,

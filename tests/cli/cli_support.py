@@ -57,3 +57,12 @@ def add_model_table(project: Path, table: str) -> None:
         + "\nfrom sqlalchemy import Column, Integer, Table\n\n"
         + f'{table} = Table("{table}", metadata, Column("id", Integer, primary_key=True))\n'
     )
+
+
+def seed(url: str, streams: dict[str, list[dict[str, Any]]], *, type_name: str) -> None:
+    """Append dict events of one type to streams of the store at `url` (blocking)."""
+    from mink_runtime import NewEvent, sync
+
+    with sync.open_store(url) as store:
+        for stream_id, events in streams.items():
+            store.append(stream_id, [NewEvent(type=type_name, data=data) for data in events])
