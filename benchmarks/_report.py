@@ -59,13 +59,16 @@ class Stats:
 
 @dataclass(frozen=True, slots=True)
 class Goal:
-    """A bound on the ratio mink / baseline."""
+    """A bound on the ratio mink / baseline, or (with a unit) on mink's own number."""
 
     op: Literal[">=", "<="]
     threshold: float
+    unit: str | None = None
+    """Set for a bound on mink's number itself (`≤ 150 ms`), not on the ratio."""
 
     def __str__(self) -> str:
-        return f"{'≥' if self.op == '>=' else '≤'} {self.threshold:g}"
+        unit = f" {self.unit}" if self.unit else ""
+        return f"{'≥' if self.op == '>=' else '≤'} {self.threshold:g}{unit}"
 
     def met_by(self, ratio: float) -> bool:
         return ratio >= self.threshold if self.op == ">=" else ratio <= self.threshold
@@ -75,8 +78,8 @@ def at_least(threshold: float) -> Goal:
     return Goal(">=", threshold)
 
 
-def at_most(threshold: float) -> Goal:
-    return Goal("<=", threshold)
+def at_most(threshold: float, unit: str | None = None) -> Goal:
+    return Goal("<=", threshold, unit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +147,8 @@ class Figure:
 
     @property
     def met(self) -> bool:
+        if self.goal.unit is not None:
+            return self.mink is not None and self.goal.met_by(self.mink.median)
         ratio = self.ratio
         return ratio is not None and self.goal.met_by(ratio)
 

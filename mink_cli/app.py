@@ -8,12 +8,13 @@ database drivers) loads inside the command, so `mink --help` stays fast too.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import typer
 
-__all__ = ["build_app", "main"]
+__all__ = ["build_app", "main", "version"]
 
 HELP = """Event sourcing and CQRS for Python: scaffold, migrate, inspect and operate.
 
@@ -36,11 +37,22 @@ def main() -> None:
     """Entry point of the `mink` command."""
     # The version answer is the only one that must not pay for importing Typer.
     if sys.argv[1:] in (["--version"], ["-V"]):
-        from mink_runtime._version import __version__
-
-        print(f"mink {__version__}")
+        print(f"mink {version()}")
         return
     build_app()(prog_name="mink")
+
+
+def version() -> str:
+    """mink's version, read without importing the runtime (which loads its adapters)."""
+    from importlib.util import find_spec
+
+    spec = find_spec("mink_runtime")
+    assert spec is not None, "mink_runtime is installed with mink"
+    assert spec.origin is not None
+    namespace: dict[str, str] = {}
+    source = (Path(spec.origin).parent / "_version.py").read_text(encoding="utf-8")
+    exec(compile(source, "_version.py", "exec"), namespace)
+    return namespace["__version__"]
 
 
 def build_app() -> typer.Typer:
@@ -49,7 +61,7 @@ def build_app() -> typer.Typer:
 
     from mink_cli.commands import completion, diagnose, generate, init, migrate, schema, stream
     from mink_cli.commands._common import MinkGroup, root
-    from mink_cli.errors import EXIT_CODES_HELP
+    from mink_cli.exit_codes import EXIT_CODES_HELP
 
     app = typer.Typer(
         name="mink",

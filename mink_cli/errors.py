@@ -17,8 +17,7 @@ exit code: the database being unreachable is 4, a bad runtime setting 3.
 
 from __future__ import annotations
 
-import enum
-
+from mink_cli.exit_codes import EXIT_CODES_HELP, ExitCode
 from mink_runtime.errors import (
     ConfigurationError,
     MinkError,
@@ -36,28 +35,6 @@ __all__ = [
     "UsageError",
     "exit_code_of",
 ]
-
-
-class ExitCode(enum.IntEnum):
-    """What `mink` exits with."""
-
-    OK = 0
-    FAILED = 1
-    """A check failed (findings, drift, incompatible schemas), or the operation failed."""
-    USAGE = 2
-    """Bad usage: an unknown command or option, a bad name, a bad field type."""
-    CONFIG = 3
-    """No project found, a bad setting, or a project (or database schema) not ready."""
-    UNREACHABLE = 4
-    """The database cannot be reached."""
-    REFUSED = 5
-    """Refused for safety: a conflicting file, or a destructive step not confirmed."""
-
-
-EXIT_CODES_HELP = (
-    "Exit codes: 0 ok, 1 check failed (or the operation failed), 2 usage, "
-    "3 project or configuration, 4 database unreachable, 5 refused for safety."
-)
 
 
 class CLIError(MinkError):

@@ -8,7 +8,6 @@ traceback for a user's mistake, unless `-vv` asks for one.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Coroutine
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -18,12 +17,10 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from typer.core import TyperGroup
 
-from mink_cli.errors import ExitCode, exit_code_of
-from mink_runtime.errors import MinkError
-
 if TYPE_CHECKING:
     from mink_cli.console import Console
     from mink_cli.settings import Settings
+    from mink_runtime.errors import MinkError
 
 __all__ = ["GlobalOptions", "JsonFlag", "MinkGroup", "options", "root", "run"]
 
@@ -84,6 +81,8 @@ def options(ctx: typer.Context) -> GlobalOptions:
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run an async `ops` function to its end."""
+    import asyncio
+
     return asyncio.run(coroutine)
 
 
@@ -91,6 +90,10 @@ class MinkGroup(TyperGroup):
     """The root group: turns mink's errors into one line and a documented exit code."""
 
     def invoke(self, ctx: Any) -> Any:
+        # Imported here, not at the top: `mink --help` must not pay for the runtime.
+        from mink_cli.errors import exit_code_of
+        from mink_runtime.errors import MinkError
+
         try:
             return super().invoke(ctx)
         except MinkError as error:
@@ -101,6 +104,8 @@ class MinkGroup(TyperGroup):
 
 
 def _report(ctx: Any, error: MinkError) -> None:
+    from mink_cli.errors import ExitCode, exit_code_of
+
     opts = ctx.obj if isinstance(ctx.obj, GlobalOptions) else GlobalOptions()
     console = opts.console()
     code = exit_code_of(error)
@@ -181,7 +186,7 @@ def root(
 
 def _version(value: bool) -> None:
     if value:
-        from mink_runtime._version import __version__
+        from mink_cli.app import version
 
-        typer.echo(f"mink {__version__}")
+        typer.echo(f"mink {version()}")
         raise typer.Exit()

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from mink_cli.commands._common import JsonFlag, options, run
-from mink_cli.errors import CheckFailedError
 
 __all__ = ["register"]
 
@@ -41,7 +40,7 @@ def diagnose(
       mink diagnose
       mink diagnose --fail-level warning --json
     """
-    from mink_cli.errors import UsageError
+    from mink_cli.errors import CheckFailedError, UsageError
     from mink_cli.ops import diagnose as ops
 
     opts = options(ctx)

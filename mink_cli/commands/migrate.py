@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from mink_cli.commands._common import JsonFlag, options
-from mink_cli.errors import CheckFailedError, RefusedError
 
 __all__ = ["app"]
 
@@ -73,6 +72,7 @@ def down(
       mink migrate down -1
       mink migrate down base --yes
     """
+    from mink_cli.errors import RefusedError
     from mink_cli.ops import migrate
 
     opts = options(ctx)
@@ -129,6 +129,7 @@ def status(ctx: typer.Context, json: JsonFlag = False) -> None:
 @app.command()
 def check(ctx: typer.Context, json: JsonFlag = False) -> None:
     """Exit 1 when the database differs from the migrations or the project's models."""
+    from mink_cli.errors import CheckFailedError
     from mink_cli.ops import migrate
 
     opts = options(ctx)

@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from mink_cli.commands._common import JsonFlag, options, run
-from mink_cli.errors import CheckFailedError
 
 __all__ = ["app"]
 
@@ -93,6 +92,7 @@ def check(
       mink schema check
       mink schema check --against database
     """
+    from mink_cli.errors import CheckFailedError
     from mink_cli.ops import schema
 
     opts = options(ctx)
