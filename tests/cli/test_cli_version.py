@@ -58,7 +58,8 @@ def test_help_loads_only_typer() -> None:
         "import sys; sys.argv = ['mink', '--help']\n"
         "from mink_cli.app import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "heavy = ('mink_runtime', 'rich', 'alembic', 'sqlalchemy', 'jinja2', 'psycopg', 'asyncio')\n"
+        "heavy = ('mink_runtime', 'rich', 'alembic', 'sqlalchemy', 'jinja2', 'psycopg',"
+        " 'asyncio')\n"
         "print(sorted(m for m in heavy if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
