@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from mink_cli.errors import CLIError, ProjectError, UsageError
-from mink_cli.ops.project import import_object, project_on_path
+from mink_cli.ops.project import import_object, project_code
 from mink_cli.settings import Settings
 from mink_runtime import migrations
 from mink_runtime.errors import StoreUnavailableError
@@ -298,7 +298,7 @@ def _with_database(settings: Settings, action: Callable[[Connection | None], T])
         return action(None)
     with (
         connect(settings, lock=False) as connection,
-        project_on_path(settings.project_dir or Path.cwd()),
+        project_code(settings),
     ):
         return action(connection)
 
@@ -382,7 +382,7 @@ def upgrade(settings: Settings, target: str | None = None) -> list[Step]:
     if revision == "head":
         _require_single_heads(settings, [MINK] if tree == MINK else _trees(settings))
     steps: list[Step] = []
-    with connect(settings, create=True) as connection, project_on_path(_root(settings)):
+    with connect(settings, create=True) as connection, project_code(settings):
         for name in _trees(settings):
             if tree == MINK and name != MINK:
                 continue
@@ -392,10 +392,6 @@ def upgrade(settings: Settings, target: str | None = None) -> list[Step]:
                 command.upgrade(_config(settings, name, connection=connection), goal)
             steps.append(Step(tree=name, before=before, after=_current(connection, settings, name)))
     return steps
-
-
-def _root(settings: Settings) -> Path:
-    return settings.project_dir or Path.cwd()
 
 
 def plan_downgrade(settings: Settings, target: str) -> Downgrade:
@@ -417,7 +413,7 @@ def plan_downgrade(settings: Settings, target: str) -> Downgrade:
             tree=tree, target=revision, current=(), undone=(), drops=(), database=settings.shown_url
         )
     output = io.StringIO()
-    with _alembic_errors(settings, tree), project_on_path(_root(settings)):
+    with _alembic_errors(settings, tree), project_code(settings):
         config = _config(settings, tree, output=output)
         command.downgrade(config, f"{current[0]}:{revision}", sql=True)
     sql = output.getvalue()
@@ -460,7 +456,7 @@ def downgrade(settings: Settings, target: str) -> Step:
 
     tree, revision = _split_target(target)
     assert tree is not None
-    with connect(settings) as connection, project_on_path(_root(settings)):
+    with connect(settings) as connection, project_code(settings):
         before = _current(connection, settings, tree)
         with _alembic_errors(settings, tree):
             command.downgrade(_config(settings, tree, connection=connection), revision)
@@ -477,7 +473,7 @@ def stamp(settings: Settings, target: str) -> Step:
 
     tree, revision = _split_target(target)
     assert tree is not None
-    with connect(settings, create=True) as connection, project_on_path(_root(settings)):
+    with connect(settings, create=True) as connection, project_code(settings):
         before = _current(connection, settings, tree)
         with _alembic_errors(settings, tree):
             command.stamp(_config(settings, tree, connection=connection), revision)
@@ -490,7 +486,7 @@ def offline_sql(settings: Settings, target: str | None = None) -> str:
 
     tree, revision = _split_target(target)
     output = io.StringIO()
-    with project_on_path(_root(settings)):
+    with project_code(settings):
         for name in _trees(settings):
             if tree is not None and name != tree:
                 continue
@@ -517,10 +513,10 @@ def new_revision(
             made = command.merge(_config(settings, APP), "heads", message=message)
         return [Path(made.path)] if made is not None else []
     if not autogenerate:
-        with _alembic_errors(settings, APP), project_on_path(_root(settings)):
+        with _alembic_errors(settings, APP), project_code(settings):
             made_any = command.revision(_config(settings, APP), message=message)
         return _paths(made_any)
-    with connect(settings, create=True) as connection, project_on_path(_root(settings)):
+    with connect(settings, create=True) as connection, project_code(settings):
         with _alembic_errors(settings, APP):
             made_any = command.revision(
                 _config(settings, APP, connection=connection), message=message, autogenerate=True

@@ -18,7 +18,7 @@ from mink_cli.errors import ProjectError
 from mink_cli.settings import Settings
 from mink_runtime.domain import EventRegistry
 
-__all__ = ["import_object", "load_registry", "project_on_path"]
+__all__ = ["import_object", "load_registry", "project_code", "project_on_path"]
 
 
 @contextmanager
@@ -32,6 +32,17 @@ def project_on_path(project: Path) -> Iterator[None]:
     finally:
         with suppress(ValueError):
             sys.path.remove(entry)
+
+
+@contextmanager
+def project_code(settings: Settings) -> Iterator[None]:
+    """Inside the block the project's own modules import fresh from its folder (for code that
+    imports them itself, such as the project's Alembic env.py)."""
+    package = settings.get("package")
+    if package:
+        _forget(package)
+    with project_on_path(settings.project_dir or Path.cwd()):
+        yield
 
 
 def _forget(package: str) -> None:
