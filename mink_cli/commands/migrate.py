@@ -49,8 +49,9 @@ def up(ctx: typer.Context, target: Target = None, sql: SqlFlag = False) -> None:
     for step in steps:
         if step.changed:
             console.result(f"{step.tree}: {_revisions(step.before)} → {_revisions(step.after)}")
-        else:
-            console.note(f"{step.tree}: at {_revisions(step.after)}, nothing to do")
+    if not any(step.changed for step in steps):
+        at = ", ".join(f"{s.tree} {_revisions(s.after)}" for s in steps)
+        console.note(f"nothing to do: at {at}")
 
 
 @app.command(context_settings={"ignore_unknown_options": True})
