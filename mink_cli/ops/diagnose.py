@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from mink_cli.ops import migrate
+from mink_cli.ops import database, migrate
 from mink_cli.ops.project import load_registry
 from mink_cli.ops.store import connected
 from mink_cli.settings import Settings
@@ -140,7 +140,7 @@ async def _held_back(diagnosis: Diagnosis) -> list[CheckResult]:
     settings = diagnosis.settings
     if not diagnosis.reachable or backend_of(settings.database_url) != "postgresql":
         return []
-    with migrate.connect(settings, lock=False) as connection:
+    with database.connect(settings, lock=False) as connection:
         rows = connection.exec_driver_sql(_HELD_BACK_SQL).fetchall()
     results = []
     for pid, age_seconds, state, query in rows:

@@ -13,18 +13,19 @@ from __future__ import annotations
 import io
 import re
 from argparse import Namespace
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from mink_cli.errors import CLIError, ProjectError, UsageError
+from mink_cli.ops.database import connect, current_revisions, with_database
+from mink_cli.ops.drift import compare_models
 from mink_cli.ops.project import import_object, project_code
 from mink_cli.settings import Settings
 from mink_runtime import migrations
-from mink_runtime.errors import StoreUnavailableError
-from mink_runtime.urls import backend_of, redact_url
+from mink_runtime.urls import backend_of
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -51,7 +52,6 @@ __all__ = [
     "upgrade",
 ]
 
-T = TypeVar("T")
 MINK, APP = "mink", "app"
 _RUNNING = re.compile(r"^-- Running (upgrade|downgrade) (.*?) -> (.*)$", re.MULTILINE)
 _DROPS = re.compile(r"^\s*(DROP\s+\w+|ALTER\s+TABLE\s+\S+\s+DROP\s+\w+)[^;]*", re.I | re.M)
@@ -220,87 +220,17 @@ def _multiple_heads(settings: Settings, tree: str) -> CLIError:
     )
 
 
-# --- the database ------------------------------------------------------------------------
-
-
-@contextmanager
-def connect(settings: Settings, *, create: bool = False, lock: bool = True) -> Iterator[Connection]:
-    """A SQLAlchemy connection to the store's database, in a transaction that commits when the
-    block ends without an error; with `lock`, holding mink's migration lock (PostgreSQL).
-
-    Raises:
-        StoreUnavailableError: the database cannot be reached.
-    """
-    from sqlalchemy import create_engine
-    from sqlalchemy.exc import OperationalError
-    from sqlalchemy.pool import NullPool
-
-    url = settings.database_url
-    sqlite_file = settings.sqlite_file
-    if sqlite_file is not None and create:
-        sqlite_file.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(migrations.sqlalchemy_url(url), poolclass=NullPool)
-    if sqlite_file is not None or backend_of(url) == "sqlite":
-        _transactional_sqlite(engine, immediate=lock)
-    try:
-        try:
-            connection = engine.connect()
-        except OperationalError as error:
-            reason = (str(error.orig).strip().splitlines() or ["no answer"])[0]
-            raise StoreUnavailableError(
-                f"cannot reach the database {redact_url(url)}: {reason}"
-            ) from error
-        with connection, connection.begin():
-            if lock:
-                migrations.lock(connection, settings.schema)
-            yield connection
-    finally:
-        engine.dispose()
-
-
-def _transactional_sqlite(engine: Any, *, immediate: bool) -> None:
-    """Make SQLite's DDL part of the transaction: by default Python's sqlite3 commits before a
-    CREATE TABLE, so a failed migration would leave half its tables behind. Migrations take
-    the write lock at once (`BEGIN IMMEDIATE`), as the store's writers do."""
-    from sqlalchemy import event
-
-    @event.listens_for(engine, "connect")
-    def _autocommit_driver(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-
-    @event.listens_for(engine, "begin")
-    def _begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-
 def _require_single_heads(settings: Settings, trees: list[str]) -> None:
     for name in trees:
         if len(_script(settings, name).get_heads()) > 1:
             raise _multiple_heads(settings, name)
 
 
-def _current(connection: Connection, settings: Settings, tree: str) -> tuple[str, ...]:
-    from alembic.migration import MigrationContext
-
-    if tree == MINK:
-        table, table_schema = migrations.version_table(connection.dialect.name, settings.schema)
-        opts: dict[str, Any] = {"version_table": table, "version_table_schema": table_schema}
-    else:
-        opts = {}
-    return tuple(sorted(MigrationContext.configure(connection, opts=opts).get_current_heads()))
-
-
-def _with_database(settings: Settings, action: Callable[[Connection | None], T]) -> T:
-    """Run `action` with a connection; with None for a SQLite file that does not exist yet
-    (reading it must not create it)."""
-    sqlite_file = settings.sqlite_file
-    if sqlite_file is not None and not sqlite_file.exists():
-        return action(None)
-    with (
-        connect(settings, lock=False) as connection,
-        project_code(settings),
-    ):
-        return action(connection)
+def _at(connection: Connection | None, settings: Settings, tree: str) -> tuple[str, ...]:
+    """The revisions a tree is at (none without a database yet)."""
+    if connection is None:
+        return ()
+    return current_revisions(connection, settings, own=tree == MINK)
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -356,12 +286,14 @@ def status(settings: Settings) -> list[TreeStatus]:
     def read(connection: Connection | None) -> list[TreeStatus]:
         return [
             _revisions(
-                settings, tree, () if connection is None else _current(connection, settings, tree)
+                settings,
+                tree,
+                () if connection is None else _at(connection, settings, tree),
             )
             for tree in _trees(settings)
         ]
 
-    return _with_database(settings, read)
+    return with_database(settings, read)
 
 
 # --- writing -----------------------------------------------------------------------------
@@ -387,10 +319,16 @@ def upgrade(settings: Settings, target: str | None = None) -> list[Step]:
             if tree == MINK and name != MINK:
                 continue
             goal = revision if tree == name else "head"
-            before = _current(connection, settings, name)
+            before = _at(connection, settings, name)
             with _alembic_errors(settings, name):
                 command.upgrade(_config(settings, name, connection=connection), goal)
-            steps.append(Step(tree=name, before=before, after=_current(connection, settings, name)))
+            steps.append(
+                Step(
+                    tree=name,
+                    before=before,
+                    after=_at(connection, settings, name),
+                )
+            )
     return steps
 
 
@@ -442,7 +380,7 @@ def status_of(settings: Settings, tree: str) -> tuple[str, ...]:
     Raises:
         StoreUnavailableError: the database cannot be reached.
     """
-    return _with_database(settings, lambda c: () if c is None else _current(c, settings, tree))
+    return with_database(settings, lambda c: _at(c, settings, tree))
 
 
 def downgrade(settings: Settings, target: str) -> Step:
@@ -457,10 +395,14 @@ def downgrade(settings: Settings, target: str) -> Step:
     tree, revision = _split_target(target)
     assert tree is not None
     with connect(settings) as connection, project_code(settings):
-        before = _current(connection, settings, tree)
+        before = _at(connection, settings, tree)
         with _alembic_errors(settings, tree):
             command.downgrade(_config(settings, tree, connection=connection), revision)
-        return Step(tree=tree, before=before, after=_current(connection, settings, tree))
+        return Step(
+            tree=tree,
+            before=before,
+            after=_at(connection, settings, tree),
+        )
 
 
 def stamp(settings: Settings, target: str) -> Step:
@@ -474,10 +416,14 @@ def stamp(settings: Settings, target: str) -> Step:
     tree, revision = _split_target(target)
     assert tree is not None
     with connect(settings, create=True) as connection, project_code(settings):
-        before = _current(connection, settings, tree)
+        before = _at(connection, settings, tree)
         with _alembic_errors(settings, tree):
             command.stamp(_config(settings, tree, connection=connection), revision)
-        return Step(tree=tree, before=before, after=_current(connection, settings, tree))
+        return Step(
+            tree=tree,
+            before=before,
+            after=_at(connection, settings, tree),
+        )
 
 
 def offline_sql(settings: Settings, target: str | None = None) -> str:
@@ -543,7 +489,9 @@ def check(settings: Settings) -> Drift:
         operations: list[str] = []
         for tree in _trees(settings):
             state = _revisions(
-                settings, tree, () if connection is None else _current(connection, settings, tree)
+                settings,
+                tree,
+                () if connection is None else _at(connection, settings, tree),
             )
             if not state.at_head:
                 behind = ", ".join(r.revision for r in state.pending) or "none"
@@ -555,47 +503,7 @@ def check(settings: Settings) -> Drift:
         if metadata is None:
             notes.append("no `metadata` setting: the project's tables were not compared")
         elif connection is not None:
-            operations.extend(_compare_models(connection, metadata, settings.schema))
+            operations.extend(compare_models(connection, metadata, settings.schema))
         return Drift(operations=tuple(operations), database=settings.shown_url, notes=tuple(notes))
 
-    return _with_database(settings, compare)
-
-
-def _compare_models(connection: Connection, metadata: Any, schema: str) -> list[str]:
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-
-    def include_name(name: str | None, kind: str, parent: Any) -> bool:
-        if kind == "table" and name is not None:
-            return name != "alembic_version" and not name.startswith(f"{schema}_")
-        if kind == "schema":
-            return name in (None, "public", "main")
-        return True
-
-    context = MigrationContext.configure(
-        connection, opts={"include_name": include_name, "compare_type": True}
-    )
-    return [_describe(diff) for diff in compare_metadata(context, metadata)]
-
-
-def _describe(diff: Any) -> str:
-    if isinstance(diff, list):  # modifications of one column come as a list
-        return "; ".join(_describe(d) for d in diff)
-    kind = diff[0]
-    if kind in ("add_table", "remove_table"):
-        verb = "create" if kind == "add_table" else "drop"
-        return f"{verb} table {diff[1].name}"
-    if kind in ("add_column", "remove_column"):
-        verb = "add" if kind == "add_column" else "drop"
-        return f"{verb} column {diff[2]}.{diff[3].name}"
-    if kind in ("add_index", "remove_index"):
-        verb = "create" if kind == "add_index" else "drop"
-        index = diff[1]
-        return f"{verb} index {index.name} on {index.table.name}"
-    if kind.startswith("modify_"):
-        _, _schema, table, column, _info, old, new = diff
-        what = kind.removeprefix("modify_")
-        return f"alter column {table}.{column}: {what} {old} → {new}"
-    if kind in ("add_constraint", "remove_constraint", "add_fk", "remove_fk"):
-        return f"{kind.replace('_', ' ')} {getattr(diff[1], 'name', diff[1])}"
-    return " ".join(str(part) for part in diff)
+    return with_database(settings, compare)
