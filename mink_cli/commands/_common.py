@@ -8,6 +8,7 @@ traceback for a user's mistake, unless `-vv` asks for one.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Coroutine
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -90,17 +91,20 @@ class MinkGroup(TyperGroup):
     """The root group: turns mink's errors into one line and a documented exit code."""
 
     def invoke(self, ctx: Any) -> Any:
-        # Imported here, not at the top: `mink --help` must not pay for the runtime.
-        from mink_cli.errors import exit_code_of
-        from mink_runtime.errors import MinkError
-
         try:
             return super().invoke(ctx)
-        except MinkError as error:
-            _report(ctx, error)
-            ctx.exit(int(exit_code_of(error)))
         except KeyboardInterrupt:
             ctx.exit(130)
+        except Exception as error:
+            # An error that is a MinkError means the runtime was imported; `--help` (which exits
+            # by exception too) must not pay for importing it.
+            errors = sys.modules.get("mink_runtime.errors")
+            if errors is None or not isinstance(error, errors.MinkError):
+                raise
+            from mink_cli.errors import exit_code_of
+
+            _report(ctx, error)
+            ctx.exit(int(exit_code_of(error)))
 
 
 def _report(ctx: Any, error: MinkError) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from mink_runtime import __version__
 
 
@@ -52,10 +54,11 @@ def test_version_reads_the_version_without_importing_the_runtime() -> None:
     assert lines == [f"mink {__version__}", "False"]
 
 
-def test_help_loads_only_typer() -> None:
+@pytest.mark.parametrize("args", [["--help"], ["migrate", "--help"], ["generate", "event", "-h"]])
+def test_help_loads_only_typer(args: list[str]) -> None:
     """`mink --help` stays fast: no runtime, rich, Alembic, SQLAlchemy, Jinja or drivers."""
     probe = (
-        "import sys; sys.argv = ['mink', '--help']\n"
+        f"import sys; sys.argv = ['mink', *{args!r}]\n"
         "from mink_cli.app import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "heavy = ('mink_runtime', 'rich', 'alembic', 'sqlalchemy', 'jinja2', 'psycopg',"
