@@ -81,7 +81,10 @@ def plan_init(
         "mink_version": __version__,
         "database_in_env": database_url is not None,
     }
-    rendered = Rendered(files=render_tree("project", context))
+    registry = render_tree("registry", context)["registry.py"]
+    rendered = Rendered(
+        files={**render_tree("project", context), f"{package}/registry.py": registry}
+    )
     if database_url is not None:
         rendered = rendered | Rendered(files={".env": f"MINK_DATABASE_URL={database_url}\n"})
     if example:
