@@ -60,10 +60,13 @@ class Stats:
 
 @dataclass(frozen=True, slots=True)
 class Goal:
-    """A bound on the ratio mink / baseline, or (`added`) on the difference mink - baseline."""
+    """A bound on the ratio mink / baseline; or (`added`) on the difference mink - baseline;
+    or (`unit`) on mink's own number."""
 
     op: Literal[">=", "<="]
     threshold: float
+    unit: str | None = None
+    """Set for a bound on mink's number itself (`≤ 150 ms`), not on the ratio."""
     added: str | None = None
     """For a bound on the difference: its unit (the goal reads `≤ +50 µs`)."""
 
@@ -71,10 +74,16 @@ class Goal:
         sign = "≥" if self.op == ">=" else "≤"
         if self.added is not None:
             return f"{sign} +{self.threshold:g} {self.added}"
-        return f"{sign} {self.threshold:g}"
+        unit = f" {self.unit}" if self.unit else ""
+        return f"{sign} {self.threshold:g}{unit}"
 
-    def met_by(self, mink: float, baseline: float) -> bool:
-        value = mink - baseline if self.added is not None else mink / baseline
+    def met_by(self, mink: float, baseline: float | None) -> bool:
+        if self.unit is not None:
+            value = mink
+        elif baseline is None:
+            return False
+        else:
+            value = mink - baseline if self.added is not None else mink / baseline
         return value >= self.threshold if self.op == ">=" else value <= self.threshold
 
 
@@ -82,8 +91,8 @@ def at_least(threshold: float) -> Goal:
     return Goal(">=", threshold)
 
 
-def at_most(threshold: float) -> Goal:
-    return Goal("<=", threshold)
+def at_most(threshold: float, unit: str | None = None) -> Goal:
+    return Goal("<=", threshold, unit)
 
 
 def at_most_added(threshold: float, unit: str) -> Goal:
@@ -156,7 +165,11 @@ class Figure:
 
     @property
     def met(self) -> bool:
-        if self.ratio is None or self.mink is None or self.baseline is None:
+        if self.mink is None:
+            return False
+        if self.goal.unit is not None:
+            return self.goal.met_by(self.mink.median, None)
+        if self.ratio is None or self.baseline is None:
             return False
         return self.goal.met_by(self.mink.median, self.baseline.median)
 

@@ -12,6 +12,7 @@ from benchmarks._report import Report
 __all__ = ["SUITES", "DatabaseUnreachableError", "Suite", "load_suite"]
 
 SUITES = {
+    "cli": "benchmarks.cli",
     "core": "benchmarks.core",
     "commands": "benchmarks.commands",
 }

@@ -1,53 +1,86 @@
-"""The `mink` Typer application. For now it only knows `--version`."""
+"""The `mink` Typer application: global options, the command groups, errors to exit codes.
+
+`mink --version` answers before Typer is imported, so that it stays fast. Every command module
+imports only Typer at import time; what a command needs (Alembic, SQLAlchemy, Jinja, rich, the
+database drivers) loads inside the command, so `mink --help` stays fast too.
+"""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import typer
+
+__all__ = ["build_app", "main", "version"]
+
+HELP = """Event sourcing and CQRS for Python: scaffold, migrate, inspect and operate.
+
+\b
+Examples:
+  mink init shop                      a new project (embedded SQLite store)
+  mink generate aggregate Order total:decimal
+  mink migrate up                     create or upgrade the event store's tables
+  mink stream list                    the streams, newest versions
+  mink stream show order-42           one stream's events
+  mink diagnose                       health checks, quiet when healthy
+  mink --database-url postgresql://app@db/app migrate status
+
+\b
+Settings: flag > MINK_* environment > .env > mink.toml or [tool.mink] > defaults.
+"""
 
 
 def main() -> None:
     """Entry point of the `mink` command."""
     # The version answer is the only one that must not pay for importing Typer.
     if sys.argv[1:] in (["--version"], ["-V"]):
-        from mink_runtime._version import __version__
-
-        print(f"mink {__version__}")
+        print(f"mink {version()}")
         return
-    _app()()
+    build_app()(prog_name="mink")
 
 
-def _app() -> typer.Typer:
+def version() -> str:
+    """mink's version, read without importing the runtime (which loads its adapters)."""
+    from importlib.util import find_spec
+
+    spec = find_spec("mink_runtime")
+    assert spec is not None, "mink_runtime is installed with mink"
+    assert spec.origin is not None
+    namespace: dict[str, str] = {}
+    source = (Path(spec.origin).parent / "_version.py").read_text(encoding="utf-8")
+    exec(compile(source, "_version.py", "exec"), namespace)
+    return namespace["__version__"]
+
+
+def build_app() -> typer.Typer:
+    """The `mink` application with every command group."""
     import typer
 
-    from mink_runtime._version import __version__
+    from mink_cli.commands import completion, diagnose, generate, init, migrate, schema, stream
+    from mink_cli.commands._common import MinkGroup, root
+    from mink_cli.exit_codes import EXIT_CODES_HELP
 
     app = typer.Typer(
         name="mink",
-        help="Event sourcing and CQRS for Python: scaffold, migrate, inspect and operate.",
+        help=HELP,
+        epilog=EXIT_CODES_HELP,
+        cls=MinkGroup,
         no_args_is_help=True,
         add_completion=False,
+        rich_markup_mode=None,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
     )
 
-    def version_callback(value: bool) -> None:
-        if value:
-            typer.echo(f"mink {__version__}")
-            raise typer.Exit()
-
-    @app.callback()
-    def root(
-        version: bool = typer.Option(
-            False,
-            "--version",
-            "-V",
-            help="Print the version and exit.",
-            callback=version_callback,
-            is_eager=True,
-        ),
-    ) -> None:
-        """mink: event sourcing and CQRS for Python."""
-
+    app.callback()(root)
+    init.register(app)
+    app.add_typer(generate.app, name="generate")
+    app.add_typer(migrate.app, name="migrate")
+    app.add_typer(stream.app, name="stream")
+    app.add_typer(schema.app, name="schema")
+    diagnose.register(app)
+    completion.register(app)
     return app

@@ -3,16 +3,14 @@
 ```python
 from mink_runtime import Aggregate, AggregateRepository, SQLiteEventStore, apply, event
 from mink_runtime import F, Query, SQLiteReadModelRepository, any_of
-```
-
-The PostgreSQL classes (`PostgresEventStore`, `PostgresReadModelRepository`, …) and the Redis
-repository (`RedisReadModelRepository`, needing the `redis` extra) are imported on first use, so
-that `import mink_runtime` stays light. Blocking twins of these objects live in `mink_runtime.sync`.
 from mink_runtime import CommandBus, aggregate_handler, message_context
 ```
 
-The PostgreSQL stores (`PostgresEventStore`, …) are imported on first use, so that
-`import mink_runtime` stays light. The command bus's middleware lives in
+`open_store(url)` opens the store a database URL names (SQLite or PostgreSQL).
+
+The PostgreSQL classes (`PostgresEventStore`, `PostgresReadModelRepository`, …) and the Redis
+repository (`RedisReadModelRepository`, needing the `redis` extra) are imported on first use, so
+that `import mink_runtime` stays light. The command bus's middleware lives in
 `mink_runtime.application.commands`; blocking twins live in `mink_runtime.sync`.
 """
 
@@ -67,6 +65,7 @@ from mink_runtime.domain import (
     Serializer,
     Snapshot,
     SnapshotPolicy,
+    StoredEventType,
     StreamInfo,
     StreamMetadata,
     StreamState,
@@ -115,6 +114,7 @@ from mink_runtime.ports import (
     ReadModelRepository,
     SnapshotStore,
 )
+from mink_runtime.stores import open_store
 
 if TYPE_CHECKING:
     from mink_runtime.adapters.postgres import (
@@ -200,6 +200,7 @@ __all__ = [
     "SnapshotPolicy",
     "SnapshotStore",
     "StoreUnavailableError",
+    "StoredEventType",
     "StreamDeletedError",
     "StreamInfo",
     "StreamMetadata",
@@ -220,6 +221,7 @@ __all__ = [
     "default_registry",
     "event",
     "message_context",
+    "open_store",
     "uuid7",
 ]
 

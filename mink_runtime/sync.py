@@ -86,6 +86,7 @@ from mink_runtime.domain import (
     RecordedEvent,
     Snapshot,
     SnapshotPolicy,
+    StoredEventType,
     StreamInfo,
     StreamMetadata,
 )
@@ -122,6 +123,7 @@ __all__ = [
     "SQLiteReadModelRepository",
     "SnapshotStore",
     "aggregate_handler",
+    "open_store",
     "run",
 ]
 
@@ -259,6 +261,9 @@ class EventStore:
             self.async_store.list_streams(category=category, after=after, limit=limit)
         )
 
+    def event_types(self) -> list[StoredEventType]:
+        return _portal.call(self.async_store.event_types())
+
     def delete_stream(
         self,
         stream_id: str,
@@ -320,6 +325,16 @@ class PostgresEventStore(EventStore):
         from mink_runtime.adapters.postgres import PostgresEventStore as AsyncPostgresEventStore
 
         return cls(_portal.call(AsyncPostgresEventStore.connect(url, **options)))
+
+
+def open_store(url: str, **options: Any) -> EventStore:
+    """Blocking twin of `mink_runtime.open_store`: the store a database URL names."""
+    from mink_runtime.stores import open_store as async_open_store
+
+    store = _portal.call(async_open_store(url, **options))
+    if isinstance(store, AsyncSQLiteEventStore):
+        return SQLiteEventStore(store)
+    return PostgresEventStore(store)
 
 
 class AggregateRepository(Generic[A]):

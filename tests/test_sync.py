@@ -259,3 +259,12 @@ def test_a_blocking_bus_takes_async_handlers_and_the_aggregate_helper() -> None:
         result = bus.dispatch(Deposit("1", 7))
         assert result.version == 1
         assert accounts.load("1").balance == 7
+
+
+def test_open_store_gives_the_blocking_twin_of_the_store_a_url_names(tmp_path: Path) -> None:
+    """sync.open_store on a SQLite URL returns a blocking SQLite store that appends and reads."""
+    url = f"sqlite:///{tmp_path / 'door.db'}"
+    with sync.open_store(url, registry=registry, migrate=True) as store:
+        assert isinstance(store, sync.SQLiteEventStore)
+        store.append("account-1", [Deposited(5)])
+        assert [t.type for t in store.event_types()] == ["sync.Deposited"]

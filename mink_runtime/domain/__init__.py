@@ -26,6 +26,7 @@ from mink_runtime.domain._envelopes import (
     Metadata,
     NewEvent,
     RecordedEvent,
+    StoredEventType,
     StreamInfo,
     StreamMetadata,
     category_of,
@@ -63,6 +64,7 @@ from mink_runtime.domain._read_models import (
     table_name,
 )
 from mink_runtime.domain._registry import EventRegistry, EventType, default_registry, event
+from mink_runtime.domain._schema import Compatibility, SchemaChange, compare_schemas, event_schema
 from mink_runtime.domain._serialization import JSONSerializer, MsgpackSerializer, Serializer
 from mink_runtime.domain._snapshots import (
     EventBytesAbove,
@@ -81,6 +83,7 @@ __all__ = [
     "AnyOf",
     "AppendResult",
     "Checkpoint",
+    "Compatibility",
     "Condition",
     "Container",
     "EncodedEvent",
@@ -109,11 +112,13 @@ __all__ = [
     "Query",
     "QueryPlan",
     "RecordedEvent",
+    "SchemaChange",
     "Serializer",
     "Snapshot",
     "SnapshotContext",
     "SnapshotPolicy",
     "SortKey",
+    "StoredEventType",
     "StreamInfo",
     "StreamMetadata",
     "StreamState",
@@ -124,6 +129,7 @@ __all__ = [
     "causation_from",
     "check_identifier",
     "command_fingerprint",
+    "compare_schemas",
     "conflict_error",
     "count_matching",
     "current_context",
@@ -131,6 +137,7 @@ __all__ = [
     "describe_model",
     "evaluate",
     "event",
+    "event_schema",
     "expectation_holds",
     "expected_label",
     "field_of",

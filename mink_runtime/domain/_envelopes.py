@@ -18,6 +18,7 @@ __all__ = [
     "Metadata",
     "NewEvent",
     "RecordedEvent",
+    "StoredEventType",
     "StreamInfo",
     "StreamMetadata",
     "category_of",
@@ -212,3 +213,12 @@ class LogSlice:
     """Read after this next time. With filters it may pass events that did not match."""
     is_end: bool
     """True when the read reached the end of what can be read now."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredEventType:
+    """One event type at one schema version, as the store holds it, and how many such events."""
+
+    type: str
+    schema_version: int
+    count: int

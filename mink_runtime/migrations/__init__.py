@@ -33,10 +33,13 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_SCHEMA",
     "REQUIRED_REVISION",
+    "SCRIPTS",
+    "alembic_config",
     "current",
     "dialect_of",
     "downgrade",
     "head",
+    "lock",
     "read_model_columns",
     "read_model_table",
     "run_migrations",
@@ -45,6 +48,7 @@ __all__ = [
     "upgrade",
     "upgrade_on",
     "validate_schema_name",
+    "version_table",
 ]
 
 DEFAULT_SCHEMA = "mink"
@@ -98,36 +102,84 @@ def schema_of(op: Any) -> str:
 
 
 def dialect_of(op: Any) -> str:
-    """`postgresql` or `sqlite` (for migration scripts)."""
-    return str(op.get_bind().dialect.name)
+    """`postgresql` or `sqlite` (for migration scripts; also when writing offline SQL)."""
+    return str(op.get_context().dialect.name)
 
 
-def _config(connection: Connection, schema: str) -> Config:
+def version_table(dialect: str, schema: str = DEFAULT_SCHEMA) -> tuple[str, str | None]:
+    """Where Alembic records the revision of mink's tables: (table, its schema or None)."""
+    if dialect == "postgresql":
+        return "alembic_version", schema
+    return f"{schema}_alembic_version", None
+
+
+def _lock_sql(schema: str) -> str:
+    return f"SELECT pg_advisory_xact_lock({_LOCK_NAMESPACE}, hashtext('{schema}'))"
+
+
+def lock(connection: Connection, schema: str = DEFAULT_SCHEMA) -> None:
+    """On PostgreSQL, take the migration lock of `schema` for the connection's transaction (a
+    no-op elsewhere): the lock every `upgrade` of mink's tables takes, for tools that migrate
+    more (a project's own tables) in the same transaction."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(_lock_sql(validate_schema_name(schema)))
+
+
+def alembic_config(
+    schema: str = DEFAULT_SCHEMA,
+    *,
+    connection: Connection | None = None,
+    dialect: str | None = None,
+    output: Any = None,
+) -> Config:
+    """The Alembic configuration of mink's own migrations: with a `connection` to run them on
+    it, or with a `dialect` (and an `output` stream) to write their SQL offline.
+
+    Raises:
+        ConfigurationError: the schema name is not a safe identifier.
+    """
     from alembic.config import Config
 
-    config = Config()
+    config = Config(output_buffer=output) if output is not None else Config()
     config.set_main_option("script_location", str(SCRIPTS))
     config.attributes["connection"] = connection
     config.attributes["mink_schema"] = validate_schema_name(schema)
+    config.attributes["mink_dialect"] = dialect
     return config
 
 
 def run_migrations(context: Any) -> None:
-    """Body of the Alembic `env.py`: migrate the connection handed over in the config."""
+    """Body of the Alembic `env.py`: migrate the connection handed over in the config, or,
+    offline, write the SQL for the dialect named there."""
     config = context.config
-    connection = config.attributes["connection"]
     schema = config.attributes["mink_schema"]
+    if context.is_offline_mode():
+        dialect = config.attributes.get("mink_dialect") or "postgresql"
+        table, table_schema = version_table(dialect, schema)
+        context.configure(
+            dialect_name=dialect,
+            literal_binds=True,
+            version_table=table,
+            version_table_schema=table_schema,
+            transactional_ddl=True,
+        )
+        with context.begin_transaction():
+            if dialect == "postgresql":
+                context.execute(_lock_sql(schema))
+                context.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+            context.run_migrations()
+        return
+    connection = config.attributes["connection"]
     postgres = connection.dialect.name == "postgresql"
     if postgres:
         # Replicas starting together: the first migrates, the others wait and find it done.
-        connection.exec_driver_sql(
-            f"SELECT pg_advisory_xact_lock({_LOCK_NAMESPACE}, hashtext('{schema}'))"
-        )
+        connection.exec_driver_sql(_lock_sql(schema))
         connection.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    table, table_schema = version_table(connection.dialect.name, schema)
     context.configure(
         connection=connection,
-        version_table="alembic_version" if postgres else f"{schema}_alembic_version",
-        version_table_schema=schema if postgres else None,
+        version_table=table,
+        version_table_schema=table_schema,
         transactional_ddl=True,
     )
     with context.begin_transaction():
@@ -162,7 +214,7 @@ def upgrade(url: str, *, schema: str = DEFAULT_SCHEMA, revision: str = "head") -
     """Bring mink's tables up to `revision` (default: the newest)."""
     from alembic import command
 
-    _with_connection(url, lambda c: command.upgrade(_config(c, schema), revision))
+    _with_connection(url, lambda c: command.upgrade(alembic_config(schema, connection=c), revision))
 
 
 def upgrade_on(
@@ -174,14 +226,16 @@ def upgrade_on(
     from alembic import command
 
     with _in_process:
-        command.upgrade(_config(connection, schema), revision)
+        command.upgrade(alembic_config(schema, connection=connection), revision)
 
 
 def downgrade(url: str, revision: str, *, schema: str = DEFAULT_SCHEMA) -> None:
     """Take mink's tables back to `revision` (`"base"` drops them all, with every event)."""
     from alembic import command
 
-    _with_connection(url, lambda c: command.downgrade(_config(c, schema), revision))
+    _with_connection(
+        url, lambda c: command.downgrade(alembic_config(schema, connection=c), revision)
+    )
 
 
 def current(url: str, *, schema: str = DEFAULT_SCHEMA) -> str | None:
@@ -189,13 +243,9 @@ def current(url: str, *, schema: str = DEFAULT_SCHEMA) -> str | None:
     from alembic.migration import MigrationContext
 
     def read(connection: Connection) -> str | None:
-        postgres = connection.dialect.name == "postgresql"
+        table, table_schema = version_table(connection.dialect.name, schema)
         context = MigrationContext.configure(
-            connection,
-            opts={
-                "version_table": "alembic_version" if postgres else f"{schema}_alembic_version",
-                "version_table_schema": schema if postgres else None,
-            },
+            connection, opts={"version_table": table, "version_table_schema": table_schema}
         )
         return context.get_current_revision()
 
@@ -205,11 +255,8 @@ def current(url: str, *, schema: str = DEFAULT_SCHEMA) -> str | None:
 
 def head() -> str:
     """The newest revision this version of mink ships."""
-    from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    config = Config()
-    config.set_main_option("script_location", str(SCRIPTS))
-    revision = ScriptDirectory.from_config(config).get_current_head()
+    revision = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert revision is not None, "mink ships at least one migration"
     return revision

@@ -13,6 +13,7 @@ from mink_runtime.domain import (
     ExpectedVersion,
     LogSlice,
     RecordedEvent,
+    StoredEventType,
     StreamInfo,
     StreamMetadata,
 )
@@ -130,6 +131,15 @@ class EventStore(Protocol):
         self, *, category: str | None = None, after: str | None = None, limit: int = 100
     ) -> list[StreamInfo]:
         """Streams ordered by id, optionally of one category, starting after a stream id."""
+        ...
+
+    async def event_types(self) -> list[StoredEventType]:
+        """Every event type and schema version the store holds, with how many events of each,
+        ordered by type and version (a tenant's view counts that tenant's events only).
+
+        It reads the whole log: an operations query (`mink schema check`, `mink diagnose`),
+        not one for a request path.
+        """
         ...
 
     async def delete_stream(

@@ -38,6 +38,7 @@ from mink_runtime.domain import (
     MsgpackSerializer,
     NewEvent,
     RecordedEvent,
+    StoredEventType,
     StreamMetadata,
     StreamState,
     uuid7,
@@ -625,6 +626,44 @@ class EventStoreContract:
         result = await store.append("order-1", items(1), expected_version=NO_STREAM)
         assert result.version == 1
         assert (await store.get_stream("order-1")).metadata == meta
+
+    # --- event types ---------------------------------------------------------------------
+
+    async def test_event_types_of_an_empty_store_are_none(self, store: EventStore) -> None:
+        """A store without events holds no event types."""
+        assert await store.event_types() == []
+
+    async def test_event_types_count_each_type_at_each_schema_version(
+        self, store: EventStore
+    ) -> None:
+        """Stored types come back once per schema version, counted, ordered by type name."""
+        await store.append("order-1", [placed()], expected_version=NO_STREAM)
+        await store.append("order-1", items(3))
+        await store.append("legacy-1", [NewEvent(type="legacy.Thing", data={"a": 1})])
+        assert await store.event_types() == [
+            StoredEventType(type="contract.ItemAdded", schema_version=1, count=3),
+            StoredEventType(type="contract.OrderPlaced", schema_version=2, count=1),
+            StoredEventType(type="legacy.Thing", schema_version=1, count=1),
+        ]
+
+    async def test_a_tenant_view_counts_only_its_own_event_types(self, store: EventStore) -> None:
+        """A tenant's view reports that tenant's event types; the unscoped store all of them."""
+        await store.for_tenant("acme").append("order-1", items(2))
+        await store.for_tenant("globex").append("ship-1", [Shipped("DHL")])
+        acme = await store.for_tenant("acme").event_types()
+        assert [(t.type, t.count) for t in acme] == [("contract.ItemAdded", 2)]
+        everything = await store.event_types()
+        assert [(t.type, t.count) for t in everything] == [
+            ("contract.ItemAdded", 2),
+            ("contract.Shipped", 1),
+        ]
+
+    async def test_hard_deleted_events_no_longer_count(self, store: EventStore) -> None:
+        """Event types count what the store still holds."""
+        await store.append("order-1", items(2))
+        await store.append("order-2", [Shipped("UPS")])
+        await store.delete_stream("order-2", hard=True)
+        assert [(t.type, t.count) for t in await store.event_types()] == [("contract.ItemAdded", 2)]
 
     # --- tenants -------------------------------------------------------------------------
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from mink_runtime import __version__
 
 
@@ -39,3 +41,29 @@ def test_help_describes_the_tool() -> None:
     result = run_mink("--help")
     assert result.returncode == 0
     assert "event sourcing" in result.stdout.lower()
+
+
+def test_version_reads_the_version_without_importing_the_runtime() -> None:
+    """`mink --version` does not pay for importing mink_runtime and its adapters."""
+    probe = (
+        "import sys; sys.argv = ['mink', '--version']; from mink_cli.app import main; main(); "
+        "print('mink_runtime' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    lines = result.stdout.strip().splitlines()
+    assert lines == [f"mink {__version__}", "False"]
+
+
+@pytest.mark.parametrize("args", [["--help"], ["migrate", "--help"], ["generate", "event", "-h"]])
+def test_help_loads_only_typer(args: list[str]) -> None:
+    """`mink --help` stays fast: no runtime, rich, Alembic, SQLAlchemy, Jinja or drivers."""
+    probe = (
+        f"import sys; sys.argv = ['mink', *{args!r}]\n"
+        "from mink_cli.app import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = ('mink_runtime', 'rich', 'alembic', 'sqlalchemy', 'jinja2', 'psycopg',"
+        " 'asyncio')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.stdout.strip().splitlines()[-1] == "[]"

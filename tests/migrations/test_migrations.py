@@ -154,3 +154,58 @@ def test_postgres_upgrade_from_0001_adds_the_idempotency_table(
     migrations.downgrade(postgres_url, "0001", schema=fresh_schema)
     assert "idempotency" not in tables()
     assert "events" in tables()
+
+
+@pytest.mark.parametrize(
+    ("dialect", "expected"),
+    [
+        ("postgresql", ["pg_advisory_xact_lock", "CREATE TABLE mink.events", "append_events"]),
+        ("sqlite", ["CREATE TABLE mink_events", "INSERT INTO mink_alembic_version"]),
+    ],
+)
+def test_offline_sql_is_written_without_a_database(dialect: str, expected: list[str]) -> None:
+    """alembic_config(dialect=...) writes the whole upgrade as SQL, the lock included."""
+    import io
+
+    from alembic import command
+
+    out = io.StringIO()
+    command.upgrade(migrations.alembic_config(dialect=dialect, output=out), "head", sql=True)
+    for text in expected:
+        assert text in out.getvalue()
+
+
+def test_version_tables_live_in_the_schema_or_carry_its_prefix() -> None:
+    """PostgreSQL keeps the version table in mink's schema; SQLite prefixes it."""
+    assert migrations.version_table("postgresql", "app") == ("alembic_version", "app")
+    assert migrations.version_table("sqlite", "app") == ("app_alembic_version", None)
+
+
+def test_the_lock_is_a_no_op_on_sqlite(tmp_path: Path) -> None:
+    """lock() only means something on PostgreSQL; elsewhere it does nothing."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    with engine.begin() as connection:
+        migrations.lock(connection)
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_the_lock_is_held_until_the_transaction_ends(postgres_url: str) -> None:
+    """A second transaction cannot take the migration lock while the first holds it."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(migrations.sqlalchemy_url(postgres_url))
+    try:
+        with engine.begin() as first:
+            migrations.lock(first, "mink_lock_probe")
+            with engine.connect() as second:
+                taken = second.execute(
+                    text(
+                        "SELECT pg_try_advisory_xact_lock(1835626091, hashtext('mink_lock_probe'))"
+                    )
+                ).scalar()
+            assert taken is False
+    finally:
+        engine.dispose()

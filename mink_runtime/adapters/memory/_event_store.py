@@ -28,6 +28,7 @@ from mink_runtime.domain import (
     LogSlice,
     RecordedEvent,
     Serializer,
+    StoredEventType,
     StreamInfo,
     StreamMetadata,
     StreamState,
@@ -219,6 +220,19 @@ class InMemoryEventStore:
             and (after is None or s.stream_id > after)
         )
         return [self._memory.streams[(self.tenant_id, sid)].info() for sid in found[:limit]]
+
+    async def event_types(self) -> list[StoredEventType]:
+        """Every event type and schema version held, with its count; see `EventStore`."""
+        counts: dict[tuple[str, int], int] = {}
+        for row in self._memory.log:
+            if self._scoped and row.tenant_id != self.tenant_id:
+                continue
+            key = (row.event.type, row.event.schema_version)
+            counts[key] = counts.get(key, 0) + 1
+        return [
+            StoredEventType(type=name, schema_version=version, count=count)
+            for (name, version), count in sorted(counts.items())
+        ]
 
     # --- stream management ---------------------------------------------------------------
 

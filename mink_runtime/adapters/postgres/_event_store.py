@@ -35,6 +35,7 @@ from mink_runtime.domain import (
     LogSlice,
     RecordedEvent,
     Serializer,
+    StoredEventType,
     StreamInfo,
     StreamMetadata,
     StreamState,
@@ -382,6 +383,14 @@ class PostgresEventStore:
                 cursor = await conn.execute(self._sql.list_streams, params)
                 rows = await cursor.fetchall()
         return [_stream_info(row) for row in rows]
+
+    async def event_types(self) -> list[StoredEventType]:
+        params = {"tenant": self.tenant_id if self._scoped else None}
+        async with self._pool.connection() as conn:
+            with translate_errors(schema=self.schema):
+                cursor = await conn.execute(self._sql.event_types, params)
+                rows = await cursor.fetchall()
+        return [StoredEventType(type=t, schema_version=v, count=n) for t, v, n in rows]
 
     # --- stream management ---------------------------------------------------------------
 

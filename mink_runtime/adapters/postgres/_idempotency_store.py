@@ -55,13 +55,14 @@ class _Statements:
         return cls(
             claim=f"""
                 INSERT INTO {s}.idempotency AS i (tenant_id, key, command_type, fingerprint,
-                                                  expires_at)
-                VALUES (%s, %s, %s, %s, clock_timestamp() + %s * interval '1 second')
+                                                  created_at, expires_at)
+                VALUES (%s, %s, %s, %s, statement_timestamp(),
+                        statement_timestamp() + %s * interval '1 second')
                 ON CONFLICT (tenant_id, key) DO UPDATE
                    SET command_type = excluded.command_type,
                        fingerprint = excluded.fingerprint,
                        result = NULL,
-                       created_at = clock_timestamp(),
+                       created_at = excluded.created_at,
                        expires_at = excluded.expires_at
                  WHERE i.expires_at <= clock_timestamp()
                 RETURNING 1

@@ -105,6 +105,7 @@ class Statements:
     head_of_tenant: str
     get_stream: str
     list_streams: str
+    event_types: str
     lock_stream: str
     soft_delete: str
     delete_events: str
@@ -228,6 +229,12 @@ class Statements:
                         OR (stream_id >= %(category)s || '-' AND stream_id < %(category)s || '.'))
                  ORDER BY stream_id
                  LIMIT %(limit)s
+            """,
+            event_types=f"""
+                SELECT event_type, schema_version, count(*) FROM {s}.events
+                 WHERE %(tenant)s::text IS NULL OR tenant_id = %(tenant)s
+                 GROUP BY event_type, schema_version
+                 ORDER BY event_type COLLATE "C", schema_version
             """,
             lock_stream=f"""
                 SELECT version, state FROM {s}.streams

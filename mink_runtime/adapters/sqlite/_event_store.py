@@ -51,6 +51,7 @@ from mink_runtime.domain import (
     LogSlice,
     RecordedEvent,
     Serializer,
+    StoredEventType,
     StreamInfo,
     StreamMetadata,
     StreamState,
@@ -347,6 +348,14 @@ class SQLiteEventStore:
             lambda connection: connection.execute(sql, values).fetchall()
         )
         return [stream_info(row) for row in rows]
+
+    async def event_types(self) -> list[StoredEventType]:
+        """Every event type and schema version held, with its count; see `EventStore`."""
+        sql, values = self._db.sql.event_types, (self.tenant_id if self._scoped else None,)
+        rows: _Rows = await self._db.read(
+            lambda connection: connection.execute(sql, values).fetchall()
+        )
+        return [StoredEventType(type=t, schema_version=v, count=n) for t, v, n in rows]
 
     # --- stream management ---------------------------------------------------------------
 

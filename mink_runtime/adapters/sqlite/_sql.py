@@ -56,6 +56,7 @@ class Statements:
     read_all: str
     head: str
     list_streams: str
+    event_types: str
     # stream management
     soft_delete: str
     delete_stream_events: str
@@ -141,6 +142,11 @@ class Statements:
                 " WHERE tenant_id = ?1 AND (?2 IS NULL OR stream_id > ?2)"
                 f" AND (?3 IS NULL OR {_CATEGORY} = ?3)"
                 " ORDER BY stream_id LIMIT ?4"
+            ),
+            event_types=(
+                f"SELECT event_type, schema_version, count(*) FROM {events}"
+                " WHERE ?1 IS NULL OR tenant_id = ?1"
+                " GROUP BY event_type, schema_version ORDER BY event_type, schema_version"
             ),
             soft_delete=(
                 f"UPDATE {streams} SET state = 1, truncate_before = version + 1, updated_at = ?"

@@ -1,0 +1,115 @@
+"""`mink generate KIND NAME [field:type ...]`: code (and its tests) from the templates."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from mink_cli.commands._common import options
+from mink_cli.commands._plans import DiffFlag, DryRunFlag, ForceFlag, SkipFlag, settle, show_plan
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    help="Generate code and its tests: render a plan (create / identical / update / conflict / "
+    "overwrite / skip per file), then apply it. Re-running is safe: identical files are left "
+    "alone; without a terminal a conflict needs --force or --skip (else exit 5).\n\n"
+    "Field types: str, int, float, bool, decimal, datetime, date, uuid; TYPE? is optional, "
+    "list[TYPE] a tuple.",
+    no_args_is_help=True,
+)
+
+Fields = Annotated[
+    list[str] | None, typer.Argument(metavar="[FIELD:TYPE]...", help="e.g. total:decimal note:str?")
+]
+
+
+def _generate(
+    ctx: typer.Context,
+    kind: str,
+    name: str,
+    fields: list[str] | None,
+    *,
+    aggregate: str | None = None,
+    dry_run: bool,
+    diff: bool,
+    force: bool,
+    skip: bool,
+) -> None:
+    from mink_cli.ops import scaffold
+
+    opts = options(ctx)
+    console, settings = opts.console(), opts.settings()
+    specs = fields or []
+    plan = scaffold.plan_generate(
+        settings, kind, name, specs, aggregate=aggregate, force=force, skip=skip
+    )
+    show_plan(console, plan, diff=diff)
+    if dry_run:
+        return
+    written = scaffold.apply_generate(
+        settings,
+        settle(console, plan),
+        kind=kind,
+        name=name,
+        field_specs=specs,
+        aggregate=aggregate,
+    )
+    console.emit({"root": str(plan.root), "written": [c.path for c in written]})
+
+
+@app.command()
+def aggregate(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The aggregate, e.g. Order.")],
+    fields: Fields = None,
+    dry_run: DryRunFlag = False,
+    diff: DiffFlag = False,
+    force: ForceFlag = False,
+    skip: SkipFlag = False,
+) -> None:
+    """An aggregate with a create command, its Created event (with the fields) and tests.
+
+    \b
+    Examples:
+      mink generate aggregate Order customer_id:str total:decimal
+      mink generate aggregate Order --dry-run --diff
+    """
+    _generate(ctx, "aggregate", name, fields, dry_run=dry_run, diff=diff, force=force, skip=skip)
+
+
+@app.command()
+def event(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The event, e.g. Shipped (or Order.Shipped).")],
+    fields: Fields = None,
+    aggregate: Annotated[
+        str | None, typer.Option("--aggregate", "-a", help="The aggregate it belongs to.")
+    ] = None,
+    dry_run: DryRunFlag = False,
+    diff: DiffFlag = False,
+    force: ForceFlag = False,
+    skip: SkipFlag = False,
+) -> None:
+    """An event of an aggregate, registered as <aggregate>.<Name>, with its test.
+
+    \b
+    Examples:
+      mink generate event Order.Shipped carrier:str shipped_at:datetime
+      mink generate event Cancelled --aggregate Order reason:str?
+    """
+    from mink_cli.ops.scaffold import split_event_name
+
+    event_name, owner = split_event_name(name, aggregate)
+    _generate(
+        ctx,
+        "event",
+        event_name,
+        fields,
+        aggregate=owner,
+        dry_run=dry_run,
+        diff=diff,
+        force=force,
+        skip=skip,
+    )
