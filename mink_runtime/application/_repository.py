@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import operator
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ __all__ = ["AggregateRepository"]
 A = TypeVar("A", bound=Aggregate)
 
 log = logging.getLogger("mink.repository")
+
+_data_of = operator.attrgetter("data")
 
 
 @dataclass(slots=True)
@@ -113,8 +116,7 @@ class AggregateRepository(Generic[A]):
             events = _until(events, as_of)
         if not events and snapshot is None:
             raise AggregateNotFoundError(self.aggregate_type.__name__, aggregate_id)
-        for recorded in events:
-            aggregate.apply_event(recorded.data)
+        aggregate.replay(map(_data_of, events))
         if events:
             aggregate.version = events[-1].version
         if version is not None and aggregate.version != version:

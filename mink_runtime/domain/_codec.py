@@ -51,7 +51,8 @@ class EventCodec:
     ) -> None:
         self.registry = registry if registry is not None else default_registry
         self.serializer = serializer if serializer is not None else JSONSerializer()
-        self._decoders: dict[tuple[str, str], Callable[[Any], Any]] = {}
+        self._decoders: dict[str, dict[str, Callable[[Any], Any]]] = {}
+        """Per content type, per event type: the fast decoder of its data."""
         self._careful: dict[tuple[str, str], Callable[[Any], Any]] = {}
         self._generation = self.registry.generation
 
@@ -155,15 +156,22 @@ class EventCodec:
         """
         if self._generation != self.registry.generation:
             self._forget_decoders()
-        decoders, find = self._decoders, self._fast_decoder
-        make, recorded, no_metadata, json = _new_recorded, RecordedEvent, Metadata.EMPTY, JSON
+        decoders, find, json = self._decoders, self._fast_decoder, JSON
+        json_decoders = decoders.setdefault(json, {})
+        make, recorded, no_metadata = _new_recorded, RecordedEvent, Metadata.EMPTY
         events: list[RecordedEvent] = []
         append = events.append
         for row in rows:  # indexed, not unpacked: a row may carry more columns after these
-            type_name, text, content_type = row[5], row[7], row[9] or json
+            type_name, text, content_type = row[5], row[7], row[9]
             raw = text if text is not None else row[8]
             try:
-                decoder = decoders.get((type_name, content_type)) or find(type_name, content_type)
+                if content_type is None or content_type == json:
+                    content_type = json
+                    decoder = json_decoders.get(type_name) or find(type_name, json)
+                else:
+                    decoder = decoders.get(content_type, {}).get(type_name) or find(
+                        type_name, content_type
+                    )
                 metadata = row[10]
                 append(
                     make(
@@ -223,7 +231,7 @@ class EventCodec:
             def decoder(raw: Any) -> Any:
                 return convert(loads(raw))
 
-        self._decoders[type_name, content_type] = decoder
+        self._decoders.setdefault(content_type, {})[type_name] = decoder
         return decoder
 
     def _careful_decoder(self, type_name: str, content_type: str) -> Callable[[Any], Any]:

@@ -29,6 +29,7 @@ from mink_runtime.adapters.postgres._sql import Statements
 from mink_runtime.domain import (
     AppendResult,
     Checkpoint,
+    EncodedEvent,
     EventCodec,
     EventRegistry,
     ExpectedVersion,
@@ -43,7 +44,6 @@ from mink_runtime.domain import (
     expectation_holds,
     validate_append,
 )
-from mink_runtime.domain._codec import JSON_CONTENT_TYPE
 from mink_runtime.errors import (
     ConfigurationError,
     SchemaNotReadyError,
@@ -226,52 +226,38 @@ class PostgresEventStore:
         validate_append(stream_id, expected, len(events))
         encode = self.codec.encode
         encoded = [encode(e) for e in events]
-        content_type = encoded[0].content_type
-        json = content_type == JSON_CONTENT_TYPE
-        # One JSON document describes the events: cheaper to send than one array per column.
-        document = JsonBytes(
-            b"["
-            + b",".join(
-                [
-                    b'{"i":"%s","t":%s,"v":%d,"d":%s,"m":%s}'
-                    % (
-                        str(e.event_id).encode(),
-                        orjson.dumps(e.type),
-                        e.schema_version,
-                        e.data if json else b"null",
-                        e.metadata or b"null",
-                    )
-                    for e in encoded
-                ]
-            )
-            + b"]"
-        )
         sql = self._sql
         if expected is ExpectedVersion.ANY:
-            statement = sql.append_any
+            statements = sql.append_any
         elif expected is ExpectedVersion.NO_STREAM:
-            statement = sql.append_no_stream
+            statements = sql.append_no_stream
         elif expected is ExpectedVersion.STREAM_EXISTS:
-            statement = sql.append_stream_exists
+            statements = sql.append_stream_exists
         else:
-            statement = sql.append_exact if expected else sql.append_version_zero
-        params = {
+            statements = sql.append_exact if expected else sql.append_version_zero
+        json = encoded[0].is_json
+        params: dict[str, Any] = {
             "tenant": self.tenant_id,
             "stream": stream_id,
             "n": len(encoded),
             "expected": expected if isinstance(expected, int) else _EXPECTED_CODES[expected],
-            "events": document,
             "binary": None if json else [e.data for e in encoded],
-            "content_type": None if json else content_type,
+            "content_type": None if json else encoded[0].content_type,
         }
-        return _Append(
-            stream_id,
-            statement,
-            sql.append_careful,
-            params,
-            sum(len(e.data) for e in encoded),
-            self.schema,
-        )
+        if len(encoded) == 1 and json:
+            event = encoded[0]
+            params |= {
+                "id": event.event_id,
+                "type": event.type,
+                "schema_version": event.schema_version,
+                "data": JsonBytes(event.data),
+                "metadata": None if event.metadata is None else JsonBytes(event.metadata),
+            }
+            statement = statements[1]
+        else:
+            params["events"] = _describe(encoded)
+            statement = statements[0]
+        return _Append(stream_id, statement, sql.append_careful, params, encoded, self.schema)
 
     # --- reading -------------------------------------------------------------------------
 
@@ -494,10 +480,32 @@ class PostgresTransaction:
         return await append.run(self.connection)
 
 
+def _describe(encoded: list[EncodedEvent]) -> JsonBytes:
+    """One JSON document describing the events: cheaper to send than one array per column."""
+    json = encoded[0].is_json
+    return JsonBytes(
+        b"["
+        + b",".join(
+            [
+                b'{"i":"%s","t":%s,"v":%d,"d":%s,"m":%s}'
+                % (
+                    str(e.event_id).encode(),
+                    orjson.dumps(e.type),
+                    e.schema_version,
+                    e.data if json else b"null",
+                    e.metadata or b"null",
+                )
+                for e in encoded
+            ]
+        )
+        + b"]"
+    )
+
+
 class _Append:
     """One append, encoded: run it on a connection."""
 
-    __slots__ = ("careful", "params", "schema", "size", "statement", "stream_id")
+    __slots__ = ("careful", "encoded", "params", "schema", "statement", "stream_id")
 
     def __init__(
         self,
@@ -505,14 +513,14 @@ class _Append:
         statement: str,
         careful: str,
         params: dict[str, Any],
-        size: int,
+        encoded: list[EncodedEvent],
         schema: str,
     ) -> None:
         self.stream_id = stream_id
         self.statement = statement
         self.careful = careful
         self.params = params
-        self.size = size
+        self.encoded = encoded
         self.schema = schema
 
     async def run(self, conn: AsyncConnection[Any]) -> AppendResult:
@@ -521,7 +529,10 @@ class _Append:
         with translate_errors(self.stream_id, schema=self.schema):
             row = await (await conn.execute(self.statement, self.params)).fetchone()
             if row is None or row[0] is None:
-                row = await (await conn.execute(self.careful, self.params)).fetchone()
+                params = self.params
+                if "events" not in params:
+                    params = params | {"events": _describe(self.encoded)}
+                row = await (await conn.execute(self.careful, params)).fetchone()
         assert row is not None
         version, positions, transaction_id = row
         return AppendResult(
@@ -529,7 +540,7 @@ class _Append:
             version=version,
             positions=tuple(positions),
             checkpoint=Checkpoint(transaction_id, positions[-1]),
-            size=self.size,
+            size=sum([len(e.data) for e in self.encoded]),
         )
 
 

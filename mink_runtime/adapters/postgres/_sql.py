@@ -39,10 +39,7 @@ _APPEND_NEW = """
     WITH lock AS MATERIALIZED (
         SELECT pg_advisory_xact_lock({lock_namespace}, hashtext(%(tenant)s || '/' || %(stream)s))
     ), new AS (
-        SELECT (x.e->>'i')::uuid AS id, x.e->>'t' AS type, (x.e->>'v')::integer AS version,
-               CASE WHEN %(content_type)s::text IS NULL THEN x.e->'d' END AS data,
-               nullif(x.e->'m', 'null'::jsonb) AS metadata, x.o AS ord
-          FROM jsonb_array_elements(%(events)s::jsonb) WITH ORDINALITY AS x(e, o)
+        {new_events}
     ), stream AS (
         {move_stream}
     ), inserted AS (
@@ -57,6 +54,18 @@ _APPEND_NEW = """
     SELECT max(version), array_agg(position ORDER BY version),
            pg_current_xact_id()::text::bigint
       FROM inserted
+"""
+# The events, from the one JSON document describing them all...
+_MANY = """
+        SELECT (x.e->>'i')::uuid AS id, x.e->>'t' AS type, (x.e->>'v')::integer AS version,
+               CASE WHEN %(content_type)s::text IS NULL THEN x.e->'d' END AS data,
+               nullif(x.e->'m', 'null'::jsonb) AS metadata, x.o AS ord
+          FROM jsonb_array_elements(%(events)s::jsonb) WITH ORDINALITY AS x(e, o)
+"""
+# ...or, for the most common append of all, one event in plain parameters.
+_ONE = """
+        SELECT %(id)s::uuid AS id, %(type)s::text AS type, %(schema_version)s::integer AS version,
+               %(data)s::jsonb AS data, %(metadata)s::jsonb AS metadata, 1::bigint AS ord
 """
 _NOT_OLDER = "(s.last_transaction_id IS NULL OR s.last_transaction_id <= pg_current_xact_id())"
 _NOT_A_RETRY = "NOT EXISTS (SELECT 1 FROM {s}.events ev WHERE ev.event_id IN (SELECT id FROM new))"
@@ -80,22 +89,32 @@ _UPDATE = """
 """
 
 
-def _append(s: str, move: str, expectation: str, guard: str = "true") -> str:
+def _append(s: str, move: str, expectation: str, guard: str = "true") -> tuple[str, str]:
+    """The statement for many events and the one for a single event."""
     move_stream = move.format(
         s=s, guard=guard.format(s=s), not_older=_NOT_OLDER, expectation=expectation
     )
-    return _APPEND_NEW.format(s=s, move_stream=move_stream, lock_namespace=STREAM_LOCK_NAMESPACE)
+    return tuple(  # type: ignore[return-value]
+        _APPEND_NEW.format(
+            s=s,
+            move_stream=move_stream,
+            new_events=new_events,
+            lock_namespace=STREAM_LOCK_NAMESPACE,
+        )
+        for new_events in (_MANY, _ONE)
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class Statements:
     """Every statement the adapter sends, for one schema."""
 
-    append_any: str
-    append_no_stream: str
-    append_version_zero: str
-    append_exact: str
-    append_stream_exists: str
+    append_any: tuple[str, str]
+    """(for many events, for one event); likewise the next four."""
+    append_no_stream: tuple[str, str]
+    append_version_zero: tuple[str, str]
+    append_exact: tuple[str, str]
+    append_stream_exists: tuple[str, str]
     append_careful: str
     read_forward: str
     read_backward: str
