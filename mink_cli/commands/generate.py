@@ -32,6 +32,7 @@ def _generate(
     fields: list[str] | None,
     *,
     aggregate: str | None = None,
+    event: str | None = None,
     dry_run: bool,
     diff: bool,
     force: bool,
@@ -43,7 +44,7 @@ def _generate(
     console, settings = opts.console(), opts.settings()
     specs = fields or []
     plan = scaffold.plan_generate(
-        settings, kind, name, specs, aggregate=aggregate, force=force, skip=skip
+        settings, kind, name, specs, aggregate=aggregate, event=event, force=force, skip=skip
     )
     show_plan(console, plan, diff=diff)
     if dry_run:
@@ -55,6 +56,7 @@ def _generate(
         name=name,
         field_specs=specs,
         aggregate=aggregate,
+        event=event,
     )
     console.emit({"root": str(plan.root), "written": [c.path for c in written]})
 
@@ -108,6 +110,53 @@ def event(
         event_name,
         fields,
         aggregate=owner,
+        dry_run=dry_run,
+        diff=diff,
+        force=force,
+        skip=skip,
+    )
+
+
+@app.command()
+def command(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The aggregate and the action, e.g. Order.Ship.")],
+    fields: Fields = None,
+    aggregate: Annotated[
+        str | None, typer.Option("--aggregate", "-a", help="The aggregate it acts on.")
+    ] = None,
+    event: Annotated[
+        str | None,
+        typer.Option("--event", "-e", help="The event it records (default: from the action)."),
+    ] = None,
+    dry_run: DryRunFlag = False,
+    diff: DiffFlag = False,
+    force: ForceFlag = False,
+    skip: SkipFlag = False,
+) -> None:
+    """A command of an aggregate, its handler on the project's bus, its event and a test.
+
+    Order.Ship makes the command ShipOrder (order_id and the fields) in
+    commands/ship_order.py, listed in commands/__init__.py so that bus(store) handles it;
+    the method Order.ship that records the event; the event, named by the action's first word
+    in the past tense moved to the end (Ship: Shipped, ChangeAddress: AddressChanged) unless
+    --event names it; its @apply method; and a given/when/then test through the bus.
+
+    \b
+    Examples:
+      mink generate command Order.Ship carrier:str
+      mink generate command Pay --aggregate Invoice amount:decimal --event PaymentReceived
+    """
+    from mink_cli.ops.scaffold import split_event_name
+
+    action, owner = split_event_name(name, aggregate)
+    _generate(
+        ctx,
+        "command",
+        action,
+        fields,
+        aggregate=owner,
+        event=event,
         dry_run=dry_run,
         diff=diff,
         force=force,
