@@ -71,7 +71,7 @@ def aggregate(
     force: ForceFlag = False,
     skip: SkipFlag = False,
 ) -> None:
-    """An aggregate with a create command, its Created event (with the fields) and tests.
+    """An aggregate, its Created event (with the fields), its Create command on the bus, tests.
 
     \b
     Examples:
@@ -162,3 +162,27 @@ def command(
         force=force,
         skip=skip,
     )
+
+
+@app.command()
+def model(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The read model, e.g. OrderSummary.")],
+    fields: Fields = None,
+    dry_run: DryRunFlag = False,
+    diff: DiffFlag = False,
+    force: ForceFlag = False,
+    skip: SkipFlag = False,
+) -> None:
+    """A read model: a dataclass, its table declared in models.py, and a test.
+
+    OrderSummary makes read_models/order_summary.py (id: str first, unless an id field of
+    type str, int or uuid is given) and declares its table order_summary in the project's
+    metadata, so that `mink migrate new "..." --autogenerate` writes its migration.
+
+    \b
+    Examples:
+      mink generate model OrderSummary total:decimal customer:str placed_at:datetime
+      mink migrate new "order summary" --autogenerate && mink migrate up
+    """
+    _generate(ctx, "model", name, fields, dry_run=dry_run, diff=diff, force=force, skip=skip)

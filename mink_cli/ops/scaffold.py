@@ -182,7 +182,7 @@ def plan_generate(
         root=root,
         package=package,
         name=parse_name(name, what=kind),
-        fields=parse_fields(field_specs),
+        fields=parse_fields(field_specs, reserved=chosen.reserved_fields),
         options={"aggregate": aggregate, "event": event},
     )
     return make_plan(root, chosen.build(request), force=force, skip=skip)

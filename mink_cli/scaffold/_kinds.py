@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from mink_cli.scaffold._commands import build_command
 from mink_cli.scaffold._edits import ensure_file, ensure_import
 from mink_cli.scaffold._events import build_event
-from mink_cli.scaffold._names import Name
+from mink_cli.scaffold._models import MODEL_RESERVED, build_model
+from mink_cli.scaffold._names import AGGREGATE_RESERVED, Name
 from mink_cli.scaffold._plan import Rendered
 from mink_cli.scaffold._render import render_tree
 from mink_cli.scaffold._request import Request, context_of
@@ -34,6 +35,8 @@ class Kind:
     name: str
     summary: str
     build: Callable[[Request], Rendered]
+    reserved_fields: frozenset[str] = AGGREGATE_RESERVED
+    """Field names `NAME:TYPE` may not use for this kind."""
 
 
 def build_aggregate(request: Request) -> Rendered:
@@ -94,6 +97,12 @@ KINDS: dict[str, Kind] = {
         name="command",
         summary="a command of an aggregate, its handler on the bus, its event and a test",
         build=build_command,
+    ),
+    "model": Kind(
+        name="model",
+        summary="a read model, its table in the project's metadata for migrations, and a test",
+        build=build_model,
+        reserved_fields=MODEL_RESERVED,
     ),
 }
 """Kinds by name. `projection` and `saga` join when the projection engine lands."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from mink_cli.errors import UsageError
 
 __all__ = [
+    "AGGREGATE_RESERVED",
     "FIELD_TYPES",
     "Field",
     "Name",
@@ -114,7 +115,7 @@ class Field:
         return self.default if self.default is not None else "None"
 
 
-_RESERVED_FIELDS = frozenset(
+AGGREGATE_RESERVED = frozenset(
     {
         "id",
         "version",
@@ -131,11 +132,15 @@ _RESERVED_FIELDS = frozenset(
 )
 
 
-def parse_fields(specs: Sequence[str]) -> list[Field]:
-    """`name:type` specs as Fields.
+def parse_fields(
+    specs: Sequence[str], *, reserved: frozenset[str] = AGGREGATE_RESERVED
+) -> list[Field]:
+    """`name:type` specs as Fields; the names in `reserved` (by default, the attributes of
+    mink's Aggregate) are refused.
 
     Raises:
-        UsageError: a spec is malformed, a name is bad or repeated, or a type is unknown.
+        UsageError: a spec is malformed, a name is bad, reserved or repeated, or a type is
+            unknown.
     """
     fields: list[Field] = []
     seen: set[str] = set()
@@ -147,8 +152,9 @@ def parse_fields(specs: Sequence[str]) -> list[Field]:
             raise UsageError(
                 f"field name {name!r} must be a lower-case Python identifier (e.g. unit_price)"
             )
-        if name in _RESERVED_FIELDS:
-            raise UsageError(f"field name {name!r} is taken by mink's Aggregate; choose another")
+        if name in reserved:
+            taken_by = "mink's Aggregate" if reserved is AGGREGATE_RESERVED else "mink"
+            raise UsageError(f"field name {name!r} is taken by {taken_by}; choose another")
         if name in seen:
             raise UsageError(f"field {name!r} is given twice")
         seen.add(name)
