@@ -21,7 +21,7 @@ from mink_cli.scaffold._request import Request, context_of
 
 __all__ = ["MODEL_RESERVED", "build_model"]
 
-MODEL_RESERVED = frozenset({"metadata"})
+MODEL_RESERVED = frozenset({"metadata", "self"})
 """Field names a read model may not have (its fields are otherwise free, `id` included)."""
 
 _ID_TYPES = frozenset({"str", "int", "UUID"})

@@ -128,8 +128,11 @@ AGGREGATE_RESERVED = frozenset(
         "snapshot_version",
         "strict_apply",
         "created",
+        "self",
     }
 )
+"""Field names an aggregate's events may not have: the attributes of mink's Aggregate (the
+event's fields become the aggregate's), and `self` (its methods take them as keywords)."""
 
 
 def parse_fields(

@@ -158,6 +158,7 @@ def test_a_command_of_an_unknown_aggregate_is_exit_3(mink: Mink, project: Path) 
         (["Order.Ship", "carrier:money"], "unknown type 'money'"),
         (["Order.Ship", "order_id:str"], "carries order_id already"),
         (["Order.Create"], "is taken"),
+        (["Order.Ship", "self:str"], "is taken"),
         (["Order.Ship", "--event", "9x"], "must start with a letter"),
     ],
 )

@@ -108,7 +108,8 @@ def test_fast_help_is_the_help_typer_prints(path: list[str]) -> None:
 
 
 @pytest.mark.parametrize(
-    "argv", [[], ["migrate"], ["-q", "migrate", "--help"], ["nope", "--help"], ["init", "x", "-h"]]
+    "argv",
+    [[], ["migrate"], ["-q", "migrate", "--help"], ["nope", "--help"], ["init", "--force", "-h"]],
 )
 def test_anything_but_names_and_a_help_flag_goes_the_usual_way(argv: list[str]) -> None:
     """Global options, unknown names and arguments are for Typer to parse (and report)."""
@@ -116,3 +117,19 @@ def test_anything_but_names_and_a_help_flag_goes_the_usual_way(argv: list[str]) 
     from mink_cli.app import build_app
 
     assert help_text(build_app(), argv) is None
+
+
+def test_arguments_before_the_help_flag_still_give_the_commands_help() -> None:
+    """`mink generate command Order.Ship --help` is the help Typer prints for it."""
+    from typer.testing import CliRunner
+
+    from mink_cli._help import help_text
+    from mink_cli.app import build_app
+
+    app = build_app()
+    runner = CliRunner()
+    argv = ["generate", "command", "Order.Ship", "carrier:str", "--help"]
+    expected = runner.invoke(app, argv, prog_name="mink")
+    with runner.isolation():
+        text = help_text(app, argv)
+    assert f"{text}\n" == expected.stdout
