@@ -5,6 +5,8 @@ measured in the same run to show what part of it is the interpreter's):
 
 1. `mink --version`, ms (median of a trial's runs): ≤ 150 ms
 2. `mink --help`, ms: ≤ 300 ms
+3. `mink migrate --help`, ms: ≤ 300 ms
+4. `mink generate --help`, ms: ≤ 300 ms
 
 Each trial starts the command `runs` times (10; 3 with --quick) and takes the median; trials
 alternate mink and the baseline. The command is the `mink` script installed beside the running
@@ -32,8 +34,16 @@ __all__ = ["FIGURES", "SUITE"]
 FIGURES = (
     (FigureSpec("cli_version", "mink --version", "ms", at_most(150, "ms")), ["--version"]),
     (FigureSpec("cli_help", "mink --help", "ms", at_most(300, "ms")), ["--help"]),
+    (
+        FigureSpec("cli_migrate_help", "mink migrate --help", "ms", at_most(300, "ms")),
+        ["migrate", "--help"],
+    ),
+    (
+        FigureSpec("cli_generate_help", "mink generate --help", "ms", at_most(300, "ms")),
+        ["generate", "--help"],
+    ),
 )
-CONTEXT = (("cli_migrate_help", "mink migrate --help", ["migrate", "--help"]),)
+CONTEXT = (("cli_migrate_up_help", "mink migrate up --help", ["migrate", "up", "--help"]),)
 
 
 def _mink_command() -> list[str]:

@@ -2,14 +2,16 @@
 
 `mink --version` answers before Typer is imported, so that it stays fast. Every command module
 imports only Typer at import time; what a command needs (Alembic, SQLAlchemy, Jinja, rich, the
-database drivers) loads inside the command, so `mink --help` stays fast too.
+database drivers) loads inside the command, and `mink ... --help` is answered without parsing
+options (`_help`), so help stays fast too.
 """
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
+
+from mink_cli._version import version
 
 if TYPE_CHECKING:
     import typer
@@ -35,24 +37,19 @@ Settings: flag > MINK_* environment > .env > mink.toml or [tool.mink] > defaults
 
 def main() -> None:
     """Entry point of the `mink` command."""
+    argv = sys.argv[1:]
     # The version answer is the only one that must not pay for importing Typer.
-    if sys.argv[1:] in (["--version"], ["-V"]):
+    if argv in (["--version"], ["-V"]):
         print(f"mink {version()}")
         return
-    build_app()(prog_name="mink")
+    app = build_app()
+    from mink_cli._help import help_text
 
-
-def version() -> str:
-    """mink's version, read without importing the runtime (which loads its adapters)."""
-    from importlib.util import find_spec
-
-    spec = find_spec("mink_runtime")
-    assert spec is not None, "mink_runtime is installed with mink"
-    assert spec.origin is not None
-    namespace: dict[str, str] = {}
-    source = (Path(spec.origin).parent / "_version.py").read_text(encoding="utf-8")
-    exec(compile(source, "_version.py", "exec"), namespace)
-    return namespace["__version__"]
+    text = help_text(app, argv)
+    if text is not None:
+        print(text)
+        return
+    app(prog_name="mink")
 
 
 def build_app() -> typer.Typer:

@@ -1,4 +1,4 @@
-"""The README's main job: the Order example runs and prints the order's history."""
+"""`scripts/example`, the library alone: the Order example runs and prints the order's history."""
 
 from __future__ import annotations
 

@@ -157,7 +157,7 @@ def root(
     ] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print results only.")] = False,
     verbose: Annotated[
-        int,
+        int | None,
         typer.Option(
             "-v",
             "--verbose",
@@ -165,7 +165,7 @@ def root(
             show_default=False,
             help="Say more; -vv shows tracebacks.",
         ),
-    ] = 0,
+    ] = None,
     no_color: Annotated[
         bool, typer.Option("--no-color", help="No colours (also NO_COLOR).")
     ] = False,
@@ -182,7 +182,7 @@ def root(
         database_url=database_url,
         json=json_output,
         quiet=quiet,
-        verbose=verbose,
+        verbose=verbose or 0,
         color=not no_color,
         no_input=no_input,
     )
@@ -190,7 +190,7 @@ def root(
 
 def _version(value: bool) -> None:
     if value:
-        from mink_cli.app import version
+        from mink_cli._version import version
 
         typer.echo(f"mink {version()}")
         raise typer.Exit()

@@ -32,6 +32,7 @@ def _generate(
     fields: list[str] | None,
     *,
     aggregate: str | None = None,
+    event: str | None = None,
     dry_run: bool,
     diff: bool,
     force: bool,
@@ -43,7 +44,7 @@ def _generate(
     console, settings = opts.console(), opts.settings()
     specs = fields or []
     plan = scaffold.plan_generate(
-        settings, kind, name, specs, aggregate=aggregate, force=force, skip=skip
+        settings, kind, name, specs, aggregate=aggregate, event=event, force=force, skip=skip
     )
     show_plan(console, plan, diff=diff)
     if dry_run:
@@ -55,6 +56,7 @@ def _generate(
         name=name,
         field_specs=specs,
         aggregate=aggregate,
+        event=event,
     )
     console.emit({"root": str(plan.root), "written": [c.path for c in written]})
 
@@ -69,7 +71,7 @@ def aggregate(
     force: ForceFlag = False,
     skip: SkipFlag = False,
 ) -> None:
-    """An aggregate with a create command, its Created event (with the fields) and tests.
+    """An aggregate, its Created event (with the fields), its Create command on the bus, tests.
 
     \b
     Examples:
@@ -113,3 +115,74 @@ def event(
         force=force,
         skip=skip,
     )
+
+
+@app.command()
+def command(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The aggregate and the action, e.g. Order.Ship.")],
+    fields: Fields = None,
+    aggregate: Annotated[
+        str | None, typer.Option("--aggregate", "-a", help="The aggregate it acts on.")
+    ] = None,
+    event: Annotated[
+        str | None,
+        typer.Option("--event", "-e", help="The event it records (default: from the action)."),
+    ] = None,
+    dry_run: DryRunFlag = False,
+    diff: DiffFlag = False,
+    force: ForceFlag = False,
+    skip: SkipFlag = False,
+) -> None:
+    """A command of an aggregate, its handler on the project's bus, its event and a test.
+
+    Order.Ship makes the command ShipOrder (order_id and the fields) in
+    commands/ship_order.py, listed in commands/__init__.py so that bus(store) handles it;
+    the method Order.ship that records the event; the event, named by the action's first word
+    in the past tense moved to the end (Ship: Shipped, ChangeAddress: AddressChanged) unless
+    --event names it; its @apply method; and a given/when/then test through the bus.
+
+    \b
+    Examples:
+      mink generate command Order.Ship carrier:str
+      mink generate command Pay --aggregate Invoice amount:decimal --event PaymentReceived
+    """
+    from mink_cli.ops.scaffold import split_event_name
+
+    action, owner = split_event_name(name, aggregate)
+    _generate(
+        ctx,
+        "command",
+        action,
+        fields,
+        aggregate=owner,
+        event=event,
+        dry_run=dry_run,
+        diff=diff,
+        force=force,
+        skip=skip,
+    )
+
+
+@app.command()
+def model(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The read model, e.g. OrderSummary.")],
+    fields: Fields = None,
+    dry_run: DryRunFlag = False,
+    diff: DiffFlag = False,
+    force: ForceFlag = False,
+    skip: SkipFlag = False,
+) -> None:
+    """A read model: a dataclass, its table declared in models.py, and a test.
+
+    OrderSummary makes read_models/order_summary.py (id: str first, unless an id field of
+    type str, int or uuid is given) and declares its table order_summary in the project's
+    metadata, so that `mink migrate new "..." --autogenerate` writes its migration.
+
+    \b
+    Examples:
+      mink generate model OrderSummary total:decimal customer:str placed_at:datetime
+      mink migrate new "order summary" --autogenerate && mink migrate up
+    """
+    _generate(ctx, "model", name, fields, dry_run=dry_run, diff=diff, force=force, skip=skip)

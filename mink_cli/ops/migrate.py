@@ -25,6 +25,7 @@ from mink_cli.ops.drift import compare_models
 from mink_cli.ops.project import import_object, project_code
 from mink_cli.settings import Settings
 from mink_runtime import migrations
+from mink_runtime.errors import MinkError
 from mink_runtime.urls import backend_of
 
 if TYPE_CHECKING:
@@ -204,6 +205,18 @@ def _alembic_errors(settings: Settings, tree: str) -> Iterator[None]:
         if "multiple head" in text.lower() or "multiple heads" in text.lower():
             raise _multiple_heads(settings, tree) from error
         raise CLIError(f"{tree} migrations: {text}") from error
+    except MinkError:
+        raise
+    except Exception as error:
+        if tree != APP:
+            raise
+        # The project's own code (env.py, a migration script, its models) failed: say so in
+        # one line; -vv shows the traceback.
+        raise ProjectError(
+            f"the project's migrations failed: {type(error).__name__}: {error}",
+            hint="fix the migration script or migrations/env.py (see it with -vv), then run "
+            "the command again",
+        ) from error
 
 
 def _multiple_heads(settings: Settings, tree: str) -> CLIError:

@@ -26,10 +26,20 @@ from mink_cli.settings import Settings
 from mink_runtime._version import __version__
 from mink_runtime.urls import backend_of
 
-__all__ = ["EXAMPLE_AGGREGATE", "apply_generate", "plan_generate", "plan_init", "split_event_name"]
+__all__ = [
+    "EXAMPLE_AGGREGATE",
+    "EXAMPLE_COMMAND",
+    "apply_generate",
+    "plan_generate",
+    "plan_init",
+    "split_event_name",
+]
 
 EXAMPLE_AGGREGATE = ("Account", ("owner:str",))
 """The example aggregate `mink init` renders (name, fields)."""
+
+EXAMPLE_COMMAND = ("Rename", ("owner:str",))
+"""The example command of the example aggregate (action, fields): `RenameAccount`."""
 
 _IGNORED_IN_TARGET = frozenset({".git"})
 _FORBIDDEN_PACKAGES = frozenset({"mink", "mink_runtime", "mink_cli", "test", "tests", "migrations"})
@@ -83,18 +93,37 @@ def plan_init(
     }
     registry = render_tree("registry", context)["registry.py"]
     rendered = Rendered(
-        files={**render_tree("project", context), f"{package}/registry.py": registry}
+        files={
+            **render_tree("project", context),
+            **render_tree("commands", context),
+            f"{package}/registry.py": registry,
+        }
     )
     if database_url is not None:
         rendered = rendered | Rendered(files={".env": f"MINK_DATABASE_URL={database_url}\n"})
     if example:
         aggregate, fields = EXAMPLE_AGGREGATE
+        created_fields = parse_fields(fields)
         rendered = rendered | KINDS["aggregate"].build(
             Request(
                 root=root,
                 package=package,
                 name=parse_name(aggregate, what="aggregate"),
-                fields=parse_fields(fields),
+                fields=created_fields,
+            )
+        )
+        action, command_fields = EXAMPLE_COMMAND
+        rendered = rendered | KINDS["command"].build(
+            Request(
+                root=root,
+                package=package,
+                name=parse_name(action, what="command"),
+                fields=parse_fields(command_fields),
+                options={
+                    "aggregate": aggregate,
+                    "with_aggregate": True,
+                    "created_fields": created_fields,
+                },
             )
         )
     answers = {
@@ -110,7 +139,8 @@ def plan_init(
 
 
 def split_event_name(name: str, aggregate: str | None) -> tuple[str, str | None]:
-    """`Order.Shipped` → (`Shipped`, `Order`); a plain name keeps the given aggregate.
+    """`Order.Shipped` → (`Shipped`, `Order`); a plain name keeps the given aggregate (events
+    and commands alike: `Order.Ship`).
 
     Raises:
         UsageError: the aggregate is given twice, differently.
@@ -130,6 +160,7 @@ def plan_generate(
     field_specs: Sequence[str] = (),
     *,
     aggregate: str | None = None,
+    event: str | None = None,
     force: bool = False,
     skip: bool = False,
 ) -> Plan:
@@ -137,7 +168,8 @@ def plan_generate(
 
     Raises:
         UsageError: an unknown kind, a bad name or field, or --force with --skip.
-        ProjectError: no project here, no `package` setting, or a missing aggregate.
+        ProjectError: no project here, no `package` setting, a missing aggregate, or a file
+            the kind edits cannot take the edit.
     """
     if force and skip:
         raise UsageError("--force and --skip exclude each other")
@@ -150,8 +182,8 @@ def plan_generate(
         root=root,
         package=package,
         name=parse_name(name, what=kind),
-        fields=parse_fields(field_specs),
-        options={"aggregate": aggregate},
+        fields=parse_fields(field_specs, reserved=chosen.reserved_fields),
+        options={"aggregate": aggregate, "event": event},
     )
     return make_plan(root, chosen.build(request), force=force, skip=skip)
 
@@ -164,6 +196,7 @@ def apply_generate(
     name: str,
     field_specs: Sequence[str] = (),
     aggregate: str | None = None,
+    event: str | None = None,
 ) -> list[FileChange]:
     """Apply a settled plan and record the generation in the answers file.
 
@@ -173,6 +206,11 @@ def apply_generate(
     written = apply_plan(plan)
     if written:
         record_generated(
-            settings.require_project(), kind, name, list(field_specs), aggregate=aggregate
+            settings.require_project(),
+            kind,
+            name,
+            list(field_specs),
+            aggregate=aggregate,
+            event=event,
         )
     return written

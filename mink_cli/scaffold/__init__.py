@@ -11,8 +11,24 @@ from mink_cli.scaffold._answers import (
     read_answers,
     record_generated,
 )
-from mink_cli.scaffold._kinds import KINDS, Kind, Request, ensure_file, ensure_import
-from mink_cli.scaffold._names import FIELD_TYPES, Field, Name, parse_fields, parse_name
+from mink_cli.scaffold._edits import (
+    attributes_of,
+    ensure_apply,
+    ensure_file,
+    ensure_import,
+    ensure_listed,
+    ensure_method,
+)
+from mink_cli.scaffold._kinds import KINDS, Kind
+from mink_cli.scaffold._names import (
+    FIELD_TYPES,
+    Field,
+    Name,
+    event_name_of,
+    parse_fields,
+    parse_name,
+    past_tense,
+)
 from mink_cli.scaffold._plan import (
     Edit,
     FileChange,
@@ -23,6 +39,7 @@ from mink_cli.scaffold._plan import (
     make_plan,
 )
 from mink_cli.scaffold._render import render_tree, templates_root
+from mink_cli.scaffold._request import Request
 
 __all__ = [
     "ANSWERS_FILE",
@@ -38,11 +55,17 @@ __all__ = [
     "Request",
     "Verb",
     "apply_plan",
+    "attributes_of",
+    "ensure_apply",
     "ensure_file",
     "ensure_import",
+    "ensure_listed",
+    "ensure_method",
+    "event_name_of",
     "make_plan",
     "parse_fields",
     "parse_name",
+    "past_tense",
     "project_answers",
     "read_answers",
     "record_generated",

@@ -3,36 +3,29 @@
 A kind turns a `Request` (the project, a name, fields, options) into `Rendered` files and
 edits. Registration is an edit: a new aggregate is imported by `<package>/domain/__init__.py`,
 a new event by its aggregate's `events/__init__.py`, so importing the project's registry
-(`<package>.domain:registry`) registers every event type.
+(`<package>.domain:registry`) registers every event type; a new command is listed in
+`<package>/commands/__init__.py`, whose `bus(store)` registers every handler.
 
-To add a kind (`command`, `projection`, `saga`), write `templates/<kind>/`, a build function
-here, and add it to `KINDS`; `mink generate <kind>` and `mink init` pick it up.
+To add a kind (`projection`, `saga`), write `templates/<kind>/`, a build function (in a module
+of its own, as `_events` and `_commands`), and add it to `KINDS`; `mink generate <kind>` and
+`mink init` pick it up.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from mink_cli.errors import ProjectError, UsageError
-from mink_cli.scaffold._names import Field, Name, imports_of, parse_name
-from mink_cli.scaffold._plan import Edit, Rendered
+from mink_cli.scaffold._commands import build_command
+from mink_cli.scaffold._edits import ensure_file, ensure_import
+from mink_cli.scaffold._events import build_event
+from mink_cli.scaffold._models import MODEL_RESERVED, build_model
+from mink_cli.scaffold._names import AGGREGATE_RESERVED, Name
+from mink_cli.scaffold._plan import Rendered
 from mink_cli.scaffold._render import render_tree
+from mink_cli.scaffold._request import Request, context_of
 
-__all__ = ["KINDS", "Kind", "Request", "ensure_file", "ensure_import"]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Request:
-    """What to generate, and where."""
-
-    root: Path
-    package: str
-    name: Name
-    fields: Sequence[Field] = ()
-    options: Mapping[str, Any] = field(default_factory=dict)
+__all__ = ["KINDS", "Kind", "build_aggregate"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -42,94 +35,14 @@ class Kind:
     name: str
     summary: str
     build: Callable[[Request], Rendered]
-
-
-def ensure_import(line: str, docstring: str) -> Edit:
-    """An edit that adds `line` to a module's block of imports, kept sorted; the module is
-    created (with `docstring`) when it does not exist, and left alone when it has the line."""
-
-    def edit(current: str | None) -> str:
-        if current is None:
-            return f'"""{docstring}"""\n\n{line}\n'
-        lines = current.splitlines()
-        if line in lines:
-            return current
-        imports = [i for i, text in enumerate(lines) if text.startswith(("from ", "import "))]
-        if not imports:
-            body = current.rstrip("\n")
-            return f"{body}\n\n{line}\n" if body else f"{line}\n"
-        start, end = imports[0], imports[-1] + 1
-        block = sorted([*lines[start:end], line], key=_import_key)
-        tail = "\n".join(lines[end:])
-        head = "\n".join([*lines[:start], *block])
-        return f"{head}\n{tail}\n" if tail.strip() else f"{head}\n"
-
-    return edit
-
-
-def ensure_file(content: str) -> Edit:
-    """An edit that creates a file with `content` when it is missing, and otherwise leaves it."""
-    return lambda current: content if current is None else current
-
-
-def _import_key(text: str) -> tuple[int, str]:
-    return (0 if text.startswith("import ") else 1, text.split(" import ")[0].lower())
-
-
-def _context(request: Request, **more: Any) -> dict[str, Any]:
-    return {
-        "package": request.package,
-        "fields": list(request.fields),
-        "imports": imports_of(request.fields),
-        "test_imports": imports_of(request.fields, examples=True),
-        **more,
-    }
-
-
-def _aggregate_of(request: Request, *, required: bool) -> Name:
-    given = request.options.get("aggregate")
-    if given is None:
-        raise UsageError(
-            "an event belongs to an aggregate: pass --aggregate NAME (or Order.Shipped)"
-        )
-    aggregate = parse_name(str(given), what="aggregate")
-    folder = request.root / request.package / "domain" / aggregate.snake
-    if required and not (folder / "aggregate.py").is_file():
-        raise ProjectError(
-            f"there is no aggregate {aggregate.pascal} "
-            f"({folder.relative_to(request.root)} is missing)",
-            hint=f"run `mink generate aggregate {aggregate.pascal}` first",
-        )
-    return aggregate
-
-
-def build_event(request: Request) -> Rendered:
-    """An event class of an aggregate, registered under `<category>.<Name>`, with its test."""
-    aggregate = _aggregate_of(request, required=not request.options.get("with_aggregate"))
-    context = _context(
-        request,
-        aggregate=aggregate,
-        event=request.name,
-        type_name=f"{aggregate.snake}.{request.name.pascal}",
-    )
-    events = f"{request.package}.domain.{aggregate.snake}.events"
-    line = (
-        f"from {events}.{request.name.snake} import {request.name.pascal} as {request.name.pascal}"
-    )
-    docstring = f"The events of {aggregate.pascal}; importing this module registers them all."
-    return Rendered(
-        files=render_tree("event", context),
-        edits={
-            f"{request.package}/domain/{aggregate.snake}/events/__init__.py": (
-                ensure_import(line, docstring),
-            )
-        },
-    )
+    reserved_fields: frozenset[str] = AGGREGATE_RESERVED
+    """Field names `NAME:TYPE` may not use for this kind."""
 
 
 def build_aggregate(request: Request) -> Rendered:
-    """An aggregate with a `create` command, its `Created` event, its tests, registered with
-    the project's domain."""
+    """An aggregate with a `create` method, its `Created` event, the command
+    `Create<Aggregate>` on the project's bus, their tests, registered with the project's
+    domain."""
     name = request.name
     created = build_event(
         Request(
@@ -140,7 +53,7 @@ def build_aggregate(request: Request) -> Rendered:
             options={"aggregate": name.pascal, "with_aggregate": True},
         )
     )
-    context = _context(request, aggregate=name, type_name=f"{name.snake}.Created")
+    context = context_of(request, aggregate=name, type_name=f"{name.snake}.Created")
     package = request.package
     line = f"from {package}.domain.{name.snake} import {name.pascal} as {name.pascal}"
     registry = f"from {package}.registry import registry as registry"
@@ -149,21 +62,30 @@ def build_aggregate(request: Request) -> Rendered:
         files=render_tree("aggregate", context),
         edits={
             f"{package}/domain/__init__.py": (
-                ensure_import(registry, docstring),
-                ensure_import(line, docstring),
+                ensure_import(registry, docstring, first_party=package),
+                ensure_import(line, docstring, first_party=package),
             ),
             f"{package}/registry.py": (
                 ensure_file(render_tree("registry", context)["registry.py"]),
             ),
         },
     )
-    return own | created
+    creation = build_command(
+        Request(
+            root=request.root,
+            package=package,
+            name=Name(pascal="Create", snake="create"),
+            fields=request.fields,
+            options={"aggregate": name.pascal, "with_aggregate": True, "create": True},
+        )
+    )
+    return own | created | creation
 
 
 KINDS: dict[str, Kind] = {
     "aggregate": Kind(
         name="aggregate",
-        summary="an aggregate with a create command, its Created event and tests",
+        summary="an aggregate, its Created event, its Create command on the bus, and tests",
         build=build_aggregate,
     ),
     "event": Kind(
@@ -171,6 +93,16 @@ KINDS: dict[str, Kind] = {
         summary="an event of an aggregate, registered, with a round-trip test",
         build=build_event,
     ),
+    "command": Kind(
+        name="command",
+        summary="a command of an aggregate, its handler on the bus, its event and a test",
+        build=build_command,
+    ),
+    "model": Kind(
+        name="model",
+        summary="a read model, its table in the project's metadata for migrations, and a test",
+        build=build_model,
+        reserved_fields=MODEL_RESERVED,
+    ),
 }
-"""Kinds by name. `command`, `projection` and `saga` join when the command bus and the
-projection engine land."""
+"""Kinds by name. `projection` and `saga` join when the projection engine lands."""

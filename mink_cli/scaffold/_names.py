@@ -9,7 +9,17 @@ from dataclasses import dataclass
 
 from mink_cli.errors import UsageError
 
-__all__ = ["FIELD_TYPES", "Field", "Name", "imports_of", "parse_fields", "parse_name"]
+__all__ = [
+    "AGGREGATE_RESERVED",
+    "FIELD_TYPES",
+    "Field",
+    "Name",
+    "event_name_of",
+    "imports_of",
+    "parse_fields",
+    "parse_name",
+    "past_tense",
+]
 
 _WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z0-9]+|[A-Z]+")
 _VALID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
@@ -105,7 +115,7 @@ class Field:
         return self.default if self.default is not None else "None"
 
 
-_RESERVED_FIELDS = frozenset(
+AGGREGATE_RESERVED = frozenset(
     {
         "id",
         "version",
@@ -118,15 +128,22 @@ _RESERVED_FIELDS = frozenset(
         "snapshot_version",
         "strict_apply",
         "created",
+        "self",
     }
 )
+"""Field names an aggregate's events may not have: the attributes of mink's Aggregate (the
+event's fields become the aggregate's), and `self` (its methods take them as keywords)."""
 
 
-def parse_fields(specs: Sequence[str]) -> list[Field]:
-    """`name:type` specs as Fields.
+def parse_fields(
+    specs: Sequence[str], *, reserved: frozenset[str] = AGGREGATE_RESERVED
+) -> list[Field]:
+    """`name:type` specs as Fields; the names in `reserved` (by default, the attributes of
+    mink's Aggregate) are refused.
 
     Raises:
-        UsageError: a spec is malformed, a name is bad or repeated, or a type is unknown.
+        UsageError: a spec is malformed, a name is bad, reserved or repeated, or a type is
+            unknown.
     """
     fields: list[Field] = []
     seen: set[str] = set()
@@ -138,8 +155,9 @@ def parse_fields(specs: Sequence[str]) -> list[Field]:
             raise UsageError(
                 f"field name {name!r} must be a lower-case Python identifier (e.g. unit_price)"
             )
-        if name in _RESERVED_FIELDS:
-            raise UsageError(f"field name {name!r} is taken by mink's Aggregate; choose another")
+        if name in reserved:
+            taken_by = "mink's Aggregate" if reserved is AGGREGATE_RESERVED else "mink"
+            raise UsageError(f"field name {name!r} is taken by {taken_by}; choose another")
         if name in seen:
             raise UsageError(f"field {name!r} is given twice")
         seen.add(name)
@@ -180,3 +198,91 @@ def imports_of(fields: Sequence[Field], *, examples: bool = False) -> list[str]:
         f"from {module} import {', '.join(sorted(names, key=lambda n: (not n.isupper(), n)))}"
         for module, names in sorted(merged.items())
     ]
+
+
+_IRREGULAR = {
+    "acquit": "acquitted",
+    "admit": "admitted",
+    "begin": "begun",
+    "build": "built",
+    "buy": "bought",
+    "choose": "chosen",
+    "commit": "committed",
+    "compel": "compelled",
+    "confer": "conferred",
+    "control": "controlled",
+    "cut": "cut",
+    "do": "done",
+    "emit": "emitted",
+    "equip": "equipped",
+    "expel": "expelled",
+    "find": "found",
+    "forbid": "forbidden",
+    "forget": "forgotten",
+    "freeze": "frozen",
+    "get": "got",
+    "give": "given",
+    "hide": "hidden",
+    "hold": "held",
+    "keep": "kept",
+    "leave": "left",
+    "lend": "lent",
+    "lose": "lost",
+    "make": "made",
+    "occur": "occurred",
+    "omit": "omitted",
+    "patrol": "patrolled",
+    "pay": "paid",
+    "permit": "permitted",
+    "prefer": "preferred",
+    "put": "put",
+    "quit": "quit",
+    "read": "read",
+    "rebuild": "rebuilt",
+    "rebut": "rebutted",
+    "redo": "redone",
+    "refer": "referred",
+    "regret": "regretted",
+    "resend": "resent",
+    "reset": "reset",
+    "run": "run",
+    "sell": "sold",
+    "send": "sent",
+    "set": "set",
+    "shut": "shut",
+    "spend": "spent",
+    "split": "split",
+    "submit": "submitted",
+    "take": "taken",
+    "transfer": "transferred",
+    "undo": "undone",
+    "upset": "upset",
+    "withdraw": "withdrawn",
+    "write": "written",
+}
+
+
+def past_tense(verb: str) -> str:
+    """The past participle of an English verb, lower case: ship → shipped, place → placed,
+    apply → applied, open → opened; a short list holds irregular verbs (pay → paid) and
+    stressed endings (submit → submitted). `mink generate command --event` overrides it."""
+    word = verb.lower()
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    if word.endswith("e"):
+        return f"{word}d"
+    if len(word) > 1 and word.endswith("y") and word[-2] not in "aeiou":
+        return f"{word[:-1]}ied"
+    one_syllable = len(re.findall(r"[aeiou]+", word)) == 1
+    if one_syllable and re.search(r"(^|[^aeiou])[aeiou][^aeiouwxy]$", word):
+        return f"{word}{word[-1]}ed"
+    return f"{word}ed"
+
+
+def event_name_of(action: Name) -> Name:
+    """The event a command's action records, by mink's naming rule: the action's first word in
+    the past tense, moved to the end — Ship → Shipped, ChangeAddress → AddressChanged,
+    AddLine → LineAdded."""
+    words = action.snake.split("_")
+    words = [*words[1:], past_tense(words[0])]
+    return Name(pascal="".join(w.capitalize() for w in words), snake="_".join(words))

@@ -17,8 +17,8 @@ from mink_cli.settings import Settings, load_settings
 def test_an_aggregate_comes_with_its_event_tests_and_registration(
     mink: Mink, project: Path
 ) -> None:
-    """Order gets its package, a Created event with the fields, two test files, and is
-    imported by the domain so that its event registers."""
+    """Order gets its package, a Created event with the fields, the command CreateOrder on
+    the bus, their tests, and is imported by the domain so that its event registers."""
     result = mink("generate", "aggregate", "Order", "total:decimal", "note:str?")
     assert result.exit_code == 0, result.stderr
     assert "update  shop/domain/__init__.py" in result.stdout
@@ -28,8 +28,10 @@ def test_an_aggregate_comes_with_its_event_tests_and_registration(
     assert "note: str | None = None" in created
     assert (project / "tests/test_order.py").is_file()
     assert (project / "tests/test_order_created.py").is_file()
+    assert (project / "tests/test_create_order.py").is_file()
+    assert "    create_order.register,\n" in (project / "shop/commands/__init__.py").read_text()
     names = [e.name for e in load_registry(load_settings())]
-    assert names == ["account.Created", "order.Created"]
+    assert names == ["account.Created", "account.Renamed", "order.Created"]
 
 
 def test_generating_again_is_a_silent_no_op(mink: Mink, project: Path) -> None:

@@ -39,6 +39,32 @@ def test_init_creates_a_project_with_domain_tests_and_migrations(
     assert "mink migrate up" in result.stderr
 
 
+def test_init_shows_the_command_side_working(
+    mink: Mink, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The example Account comes with CreateAccount and RenameAccount, their handlers listed
+    for the project's bus, and their given/when/then tests."""
+    monkeypatch.chdir(tmp_path)
+    assert mink("init", "shop").exit_code == 0
+    root = tmp_path / "shop"
+    for path in (
+        "shop/commands/create_account.py",
+        "shop/commands/rename_account.py",
+        "shop/domain/account/events/renamed.py",
+        "tests/test_create_account.py",
+        "tests/test_rename_account.py",
+    ):
+        assert (root / path).is_file(), path
+    commands = (root / "shop/commands/__init__.py").read_text()
+    assert "    create_account.register,\n    rename_account.register,\n]" in commands
+    assert "def bus(store: EventStore) -> CommandBus:" in commands
+    aggregate = (root / "shop/domain/account/aggregate.py").read_text()
+    assert "    def rename(" in aggregate
+    assert "    def _renamed(self, event: Renamed) -> None:\n        self.owner = event.owner" in (
+        aggregate
+    )
+
+
 def test_init_points_the_project_at_an_embedded_sqlite_store(
     mink: Mink, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -47,7 +73,7 @@ def test_init_points_the_project_at_an_embedded_sqlite_store(
     mink("init", "shop")
     settings = load_settings(project=tmp_path / "shop", environ={})
     assert settings.database_url == f"sqlite:///{(tmp_path / 'shop' / 'var' / 'shop.db').resolve()}"
-    assert [e.name for e in load_registry(settings)] == ["account.Created"]
+    assert [e.name for e in load_registry(settings)] == ["account.Created", "account.Renamed"]
 
 
 def test_init_with_a_database_url_keeps_it_in_dotenv(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mink_cli.errors import UsageError
-from mink_cli.scaffold import parse_fields, parse_name
+from mink_cli.scaffold import event_name_of, parse_fields, parse_name, past_tense
 
 
 @pytest.mark.parametrize("text", ["OrderLine", "order_line", "order-line", "orderLine"])
@@ -55,3 +55,35 @@ def test_a_field_given_twice_is_a_usage_error() -> None:
     """Each field appears once."""
     with pytest.raises(UsageError, match="twice"):
         parse_fields(["a:int", "a:str"])
+
+
+@pytest.mark.parametrize(
+    ("verb", "participle"),
+    [
+        ("ship", "shipped"),
+        ("place", "placed"),
+        ("apply", "applied"),
+        ("open", "opened"),
+        ("deposit", "deposited"),
+        ("pay", "paid"),
+        ("submit", "submitted"),
+        ("add", "added"),
+        ("fix", "fixed"),
+        ("allow", "allowed"),
+        ("Send", "sent"),
+    ],
+)
+def test_past_tense_follows_the_rules_and_knows_common_irregulars(
+    verb: str, participle: str
+) -> None:
+    """Regular rules (e → d, consonant + y → ied, a short closed syllable doubles) and a list."""
+    assert past_tense(verb) == participle
+
+
+@pytest.mark.parametrize(
+    ("action", "event"),
+    [("Ship", "Shipped"), ("ChangeAddress", "AddressChanged"), ("add_line", "LineAdded")],
+)
+def test_the_event_of_an_action_puts_the_past_tense_last(action: str, event: str) -> None:
+    """An action's first word, in the past tense, moves to the end of the event's name."""
+    assert event_name_of(parse_name(action, what="command")).pascal == event
