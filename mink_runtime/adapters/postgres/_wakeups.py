@@ -8,9 +8,9 @@ One `Wakeups` serves a store and its tenant views:
   on a connection of its own, *after* the commit: the append's statement stays one round trip
   and never waits for the notification. The first commit after a quiet spell is announced at
   once; during a burst, commits are coalesced into one notification per `NOTIFY_INTERVAL`
-  (5 ms), so a busy writer pays for a notification every few milliseconds, not one per commit
-  (which cost single appends about a fifth of their rate when measured). The notifying session runs with `synchronous_commit = off`: a lost notification costs
-  a poll, never an event. The listener skips the notifier's own notifications: this process's
+  (5 ms), so a busy writer pays for a notification every few milliseconds, not one per commit.
+  The notifying session runs with `synchronous_commit = off`: a lost notification costs a
+  poll, never an event. The listener skips the notifier's own notifications: this process's
   watches were woken already.
 - **Readers** share one `LISTEN` connection per store, opened by the first `watch()` and kept
   for a while after the last one closes (a worker opens a watch per wait; the connection
@@ -71,6 +71,8 @@ class Wakeups:
         self._notify_after = 0.0
         self._listen_task: asyncio.Task[None] | None = None
         self._listening = asyncio.Event()
+        self._unreachable = False
+        """A watch waited for LISTEN in vain; the next ones do not wait until it is back."""
         self._linger: asyncio.TimerHandle | None = None
         self._closed = False
 
@@ -124,9 +126,14 @@ class Wakeups:
         async with self.local.watch() as watch:
             if not self._closed:
                 self._start_listening()
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(_READY_WAIT):
-                        await self._listening.wait()
+                # Wait for LISTEN, so that commits of other processes from now on wake this
+                # watch; while the server is unreachable, watches rely on polls at once.
+                if not self._listening.is_set() and not self._unreachable:
+                    try:
+                        async with asyncio.timeout(_READY_WAIT):
+                            await self._listening.wait()
+                    except TimeoutError:
+                        self._unreachable = True
             try:
                 yield watch
             finally:
@@ -159,6 +166,7 @@ class Wakeups:
             try:
                 await connection.execute(f"LISTEN {self.channel}")
                 self._listening.set()
+                self._unreachable = False
                 if reconnecting:  # notifications may have been missed while it was down
                     self.local.wake()
                 backoff = 0.1
