@@ -15,6 +15,7 @@ import pytest
 
 from mink_runtime.adapters.sqlite import SQLiteEventStore, SQLiteProjectionStore
 from mink_runtime.domain import Checkpoint
+from mink_runtime.errors import StoreUnavailableError
 from mink_runtime.testing._event_store_contract import PATIENCE
 
 START = Checkpoint.START
@@ -41,6 +42,11 @@ def _start_holder(path: str) -> subprocess.Popen[str]:
 
 def _lock_files(directory: Path) -> list[str]:
     return sorted(p.name for p in directory.glob("app.db.lease-*"))
+
+
+def _replace_with_a_directory(path: Path) -> None:
+    path.unlink()
+    path.mkdir()
 
 
 @pytest.fixture
@@ -107,3 +113,18 @@ async def test_an_in_memory_database_keeps_checkpoints_in_its_transactions() -> 
                 await projections.save_checkpoint("orders", Checkpoint(0, 3), expected=START)
                 raise RuntimeError("undo")
         assert await projections.list() == []
+
+
+async def test_a_lease_file_that_cannot_be_opened_is_reported(
+    file_store: SQLiteEventStore, tmp_path: Path
+) -> None:
+    """A lease file that cannot be opened (here a directory stands in its place) gives a mink
+    error naming the file and the fix."""
+    projections = SQLiteProjectionStore(file_store)
+    async with projections.lease("orders"):
+        pass
+    [name] = _lock_files(tmp_path)
+    _replace_with_a_directory(tmp_path / name)
+    with pytest.raises(StoreUnavailableError, match="must be writable"):
+        async with projections.lease("orders"):
+            pass

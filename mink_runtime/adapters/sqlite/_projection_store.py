@@ -49,7 +49,7 @@ from mink_runtime.domain import (
     ProjectionRecord,
     ProjectionStatus,
 )
-from mink_runtime.errors import CheckpointConflictError
+from mink_runtime.errors import CheckpointConflictError, StoreUnavailableError
 
 __all__ = ["SQLiteProjectionStore"]
 
@@ -331,7 +331,13 @@ class _FileLease:
         return self._key
 
     async def take(self) -> bool:
-        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:
+            raise StoreUnavailableError(
+                f"cannot open the lease file {self._path} ({error.strerror}); leases of a "
+                "SQLite database are files beside it, so its directory must be writable"
+            ) from error
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:  # BlockingIOError: another holds it
