@@ -172,3 +172,35 @@ async def test_the_listener_comes_back_after_its_connection_dropped(
         with psycopg.connect(postgres_url, autocommit=True) as other:
             other.execute(f"NOTIFY {channel}")
         assert await watch.wait(PATIENCE) is True
+
+
+async def test_closing_the_store_closes_its_listening_and_notifying_connections(
+    postgres_url: str, clean_postgres: str
+) -> None:
+    """The connections opened beside the pool for wake-ups end with the store."""
+    channel = f"mink_events_{clean_postgres}"
+    store = await PostgresEventStore.connect(
+        postgres_url, schema=clean_postgres, registry=contract_registry
+    )
+    async with store.watch() as watch:
+        await store.append("audit-1", [ItemAdded("a")])
+        assert await watch.wait(PATIENCE) is True
+    assert await _sessions_of(postgres_url, channel) > 0
+    await store.close()
+    for _ in range(int(PATIENCE / 0.05)):  # the server ends closed sessions soon after
+        if not await _sessions_of(postgres_url, channel):
+            break
+        await asyncio.sleep(0.05)
+    assert await _sessions_of(postgres_url, channel) == 0
+
+
+async def _sessions_of(url: str, channel: str) -> int:
+    """How many sessions last ran LISTEN or NOTIFY on `channel`."""
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as admin:
+        cursor = await admin.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE query IN (%s, %s)",
+            (f"LISTEN {channel}", f"NOTIFY {channel}"),
+        )
+        row = await cursor.fetchone()
+    assert row is not None
+    return int(row[0])
