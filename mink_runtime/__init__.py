@@ -28,6 +28,7 @@ from mink_runtime.adapters.memory import (
 from mink_runtime.adapters.sqlite import (
     SQLiteEventStore,
     SQLiteIdempotencyStore,
+    SQLiteProjectionStore,
     SQLiteReadModelRepository,
     SQLiteSnapshotStore,
 )
@@ -83,6 +84,7 @@ from mink_runtime.domain import (
 from mink_runtime.errors import (
     AggregateError,
     AggregateNotFoundError,
+    CheckpointConflictError,
     CommandError,
     CommandTimeoutError,
     ConcurrencyError,
@@ -94,6 +96,8 @@ from mink_runtime.errors import (
     MinkError,
     MissingApplyHandlerError,
     ModelNotFoundError,
+    ProjectionError,
+    ProjectionFailedError,
     QueryError,
     ReadModelError,
     ReadModelSchemaError,
@@ -120,6 +124,7 @@ if TYPE_CHECKING:
     from mink_runtime.adapters.postgres import (
         PostgresEventStore,
         PostgresIdempotencyStore,
+        PostgresProjectionStore,
         PostgresReadModelRepository,
         PostgresSnapshotStore,
     )
@@ -141,6 +146,7 @@ __all__ = [
     "AnyOf",
     "AppendResult",
     "Checkpoint",
+    "CheckpointConflictError",
     "CommandBus",
     "CommandError",
     "CommandHandlers",
@@ -180,8 +186,11 @@ __all__ = [
     "Page",
     "PostgresEventStore",
     "PostgresIdempotencyStore",
+    "PostgresProjectionStore",
     "PostgresReadModelRepository",
     "PostgresSnapshotStore",
+    "ProjectionError",
+    "ProjectionFailedError",
     "Query",
     "QueryError",
     "ReadModelError",
@@ -191,6 +200,7 @@ __all__ = [
     "RedisReadModelRepository",
     "SQLiteEventStore",
     "SQLiteIdempotencyStore",
+    "SQLiteProjectionStore",
     "SQLiteReadModelRepository",
     "SQLiteSnapshotStore",
     "SchemaNotReadyError",
@@ -228,6 +238,7 @@ __all__ = [
 _LAZY = {
     "PostgresEventStore",
     "PostgresIdempotencyStore",
+    "PostgresProjectionStore",
     "PostgresReadModelRepository",
     "PostgresSnapshotStore",
 }

@@ -22,6 +22,9 @@ MinkError
 │   ├── ModelNotFoundError        update of an id that is not stored
 │   ├── DuplicateModelError       insert of an id that is already stored
 │   └── ReadModelSchemaError      the read model's table is missing or does not fit the model
+├── ProjectionError               the projection engine could not do what was asked
+│   ├── CheckpointConflictError   another worker moved the checkpoint; the batch rolled back
+│   └── ProjectionFailedError     a handler failed on an event and the projection stops on errors
 └── CommandError                  a command failed; an unexpected cause is chained
     ├── UnknownCommandError       no handler is registered for the command's type
     ├── ValidationError           the command is invalid; `.problems` lists every problem
@@ -43,6 +46,7 @@ from typing import Any
 __all__ = [
     "AggregateError",
     "AggregateNotFoundError",
+    "CheckpointConflictError",
     "CommandError",
     "CommandTimeoutError",
     "ConcurrencyError",
@@ -54,6 +58,8 @@ __all__ = [
     "MinkError",
     "MissingApplyHandlerError",
     "ModelNotFoundError",
+    "ProjectionError",
+    "ProjectionFailedError",
     "QueryError",
     "ReadModelError",
     "ReadModelSchemaError",
@@ -252,6 +258,44 @@ class ReadModelSchemaError(ReadModelError):
     (`mink_runtime.migrations.read_model_table(...)` builds the table from the dataclass), or
     with `await repository.create_table()` in tests and quick starts.
     """
+
+
+class ProjectionError(MinkError):
+    """The projection engine could not do what was asked."""
+
+
+class CheckpointConflictError(ProjectionError):
+    """A checkpoint moved under a worker: another worker processed the same events.
+
+    The batch's transaction rolls back; the worker lost its lease and stops. Seeing it means
+    two workers ran one projection at once (a lease lost and retaken); nothing was applied twice.
+    """
+
+    def __init__(self, name: str, expected: object, actual: object) -> None:
+        super().__init__(
+            f"projection {name!r} expected its checkpoint at {expected} but found {actual}; "
+            "another worker moved it, so this batch was rolled back"
+        )
+        self.name = name
+        self.expected = expected
+        self.actual = actual
+
+
+class ProjectionFailedError(ProjectionError):
+    """A projection's handler failed on an event and the projection is configured to stop.
+
+    Its cause is the handler's exception; the event is recorded as a dead letter.
+    """
+
+    def __init__(self, name: str, event_id: str, event_type: str, cause: BaseException) -> None:
+        super().__init__(
+            f"projection {name!r} failed on event {event_id} ({event_type}): "
+            f"{type(cause).__name__}: {cause}; fix the handler, then resume it with "
+            f"`mink projection resume {name}`"
+        )
+        self.name = name
+        self.event_id = event_id
+        self.event_type = event_type
 
 
 class CommandError(MinkError):

@@ -34,6 +34,12 @@ from mink_runtime.domain._envelopes import (
 from mink_runtime.domain._field_values import FieldKind
 from mink_runtime.domain._idempotency import IdempotencyRecord, command_fingerprint
 from mink_runtime.domain._ids import uuid7
+from mink_runtime.domain._projection_records import (
+    DeadLetter,
+    ProjectionControl,
+    ProjectionRecord,
+    ProjectionStatus,
+)
 from mink_runtime.domain._query import (
     AllOf,
     AnyOf,
@@ -86,6 +92,7 @@ __all__ = [
     "Compatibility",
     "Condition",
     "Container",
+    "DeadLetter",
     "EncodedEvent",
     "EventBytesAbove",
     "EventCodec",
@@ -109,6 +116,9 @@ __all__ = [
     "Op",
     "Page",
     "Predicate",
+    "ProjectionControl",
+    "ProjectionRecord",
+    "ProjectionStatus",
     "Query",
     "QueryPlan",
     "RecordedEvent",

@@ -19,7 +19,7 @@ from mink_runtime.domain import (
 )
 from mink_runtime.ports._snapshot_store import SnapshotStore
 
-__all__ = ["EventStore", "EventStoreTransaction"]
+__all__ = ["EventStore", "EventStoreTransaction", "Watch"]
 
 
 class EventStoreTransaction(Protocol):
@@ -33,6 +33,16 @@ class EventStoreTransaction(Protocol):
         expected_version: int | ExpectedVersion = ExpectedVersion.ANY,
     ) -> AppendResult:
         """Append within the transaction; see `EventStore.append`."""
+        ...
+
+
+class Watch(Protocol):
+    """Wake-ups for a reader that follows the global log (see `EventStore.watch`)."""
+
+    async def wait(self, timeout: float) -> bool:
+        """Wait until a commit was announced since the last wait (or since the watch began),
+        at most `timeout` seconds; whether one was. A wake-up only says "read again": it may
+        be for events the reader's filter skips, or already read."""
         ...
 
 
@@ -117,6 +127,29 @@ class EventStore(Protocol):
 
     async def head(self) -> Checkpoint:
         """The checkpoint of the newest committed event (START for an empty log)."""
+        ...
+
+    async def count_events(
+        self,
+        *,
+        after: Checkpoint = Checkpoint.START,
+        until: Checkpoint | None = None,
+        categories: Collection[str] | None = None,
+        event_types: Collection[str] | None = None,
+    ) -> int:
+        """How many events of the global log lie after `after` and up to `until` (the head by
+        default), passing the filters: a projection's lag, measured against the real head."""
+        ...
+
+    def watch(self) -> AbstractAsyncContextManager[Watch]:
+        """Wake-ups after commits to this store, for readers that follow the log live.
+
+        Start watching *before* reading, then wait when a read reached the end: a commit
+        between the read and the wait still wakes the reader. Commits in this process wake
+        at once; on PostgreSQL commits of other processes arrive by LISTEN/NOTIFY (at most one
+        notification per transaction). Readers must still poll now and then: a wake-up can be
+        lost with a dropped connection.
+        """
         ...
 
     async def get_stream(self, stream_id: str) -> StreamInfo:

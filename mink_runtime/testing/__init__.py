@@ -5,7 +5,8 @@
   (`assert_events`). The pytest plugin (`mink_runtime.testing.plugin`, registered on install)
   offers `scenario`, `mink_bus` and `mink_store` fixtures.
 - `EventStoreContract`, `SnapshotStoreContract`, `IdempotencyStoreContract`,
-  `ReadModelRepositoryContract`: contract suites. Subclass one per adapter (see their
+  `ProjectionStoreContract`, `ReadModelRepositoryContract`: contract suites. Subclass one per
+  adapter (see their
   docstrings); a third-party adapter that passes them behaves like mink's own.
 - `ReadModelTransactionContract`: for read-model backends that join `store.transaction()`.
 - `CONTRACT_MODELS` (with `OrderSummary`, the one a `ReadModelTransactionContract` fixture
@@ -19,6 +20,7 @@ from mink_runtime.testing._contract_models import CONTRACT_MODELS, OrderSummary
 from mink_runtime.testing._diff import EventsMismatchError, assert_events, diff_events
 from mink_runtime.testing._event_store_contract import EventStoreContract, StoreFactory
 from mink_runtime.testing._idempotency_store_contract import IdempotencyStoreContract
+from mink_runtime.testing._projection_store_contract import ProjectionStoreContract
 from mink_runtime.testing._read_model_contract import (
     ReadModelRepositoryContract,
     RepositoryFactory,
@@ -39,6 +41,7 @@ __all__ = [
     "IdempotencyStoreContract",
     "JoinedFactory",
     "OrderSummary",
+    "ProjectionStoreContract",
     "ReadModelRepositoryContract",
     "ReadModelTransactionContract",
     "RepositoryFactory",

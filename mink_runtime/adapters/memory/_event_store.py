@@ -11,12 +11,13 @@ import asyncio
 import bisect
 import uuid
 from collections.abc import AsyncIterator, Callable, Collection, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Self
 
 from mink_runtime.adapters._ambient import Joined, ambient, announce, refuse_inside
+from mink_runtime.adapters._watch import Watches
 from mink_runtime.adapters.memory._snapshot_store import InMemorySnapshotStore
 from mink_runtime.domain import (
     AppendResult,
@@ -39,6 +40,7 @@ from mink_runtime.domain import (
     validate_append,
 )
 from mink_runtime.errors import DuplicateEventError, StreamDeletedError, StreamNotFoundError
+from mink_runtime.ports import Watch
 
 __all__ = ["InMemoryEventStore", "InMemoryTransaction"]
 
@@ -89,6 +91,7 @@ class _Memory:
         self.by_event_id: dict[uuid.UUID, _Row] = {}
         self.next_position = 1
         self.lock = asyncio.Lock()
+        self.watches = Watches()
 
 
 class InMemoryEventStore:
@@ -153,6 +156,7 @@ class InMemoryEventStore:
             with announce(self._memory, tx):
                 yield tx
             tx.commit()
+        self._memory.watches.wake()
 
     # --- reading -------------------------------------------------------------------------
 
@@ -198,6 +202,31 @@ class InMemoryEventStore:
             if len(picked) >= limit:
                 return LogSlice(events=picked, checkpoint=checkpoint, is_end=row is log[-1])
         return LogSlice(events=picked, checkpoint=checkpoint, is_end=True)
+
+    async def count_events(
+        self,
+        *,
+        after: Checkpoint = Checkpoint.START,
+        until: Checkpoint | None = None,
+        categories: Collection[str] | None = None,
+        event_types: Collection[str] | None = None,
+    ) -> int:
+        log = self._memory.log
+        start = bisect.bisect_right(log, after.position, key=lambda row: row.position)
+        end = len(log)
+        if until is not None:
+            end = bisect.bisect_right(log, until.position, key=lambda row: row.position)
+        return sum(
+            1
+            for row in log[start:end]
+            if (not self._scoped or row.tenant_id == self.tenant_id)
+            and (categories is None or category_of(row.stream_id) in categories)
+            and (event_types is None or row.event.type in event_types)
+        )
+
+    def watch(self) -> AbstractAsyncContextManager[Watch]:
+        """Wake-ups after each commit to this store or its tenant views."""
+        return self._memory.watches.watch()
 
     async def head(self) -> Checkpoint:
         log = self._memory.log
