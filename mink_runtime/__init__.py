@@ -4,6 +4,7 @@
 from mink_runtime import Aggregate, AggregateRepository, SQLiteEventStore, apply, event
 from mink_runtime import F, Query, SQLiteReadModelRepository, any_of
 from mink_runtime import CommandBus, aggregate_handler, message_context
+from mink_runtime import Projection, ProjectionEngine, Subscription, handles
 ```
 
 `open_store(url)` opens the store a database URL names (SQLite or PostgreSQL).
@@ -22,6 +23,7 @@ from mink_runtime._version import __version__
 from mink_runtime.adapters.memory import (
     InMemoryEventStore,
     InMemoryIdempotencyStore,
+    InMemoryProjectionStore,
     InMemoryReadModelRepository,
     InMemorySnapshotStore,
 )
@@ -38,6 +40,16 @@ from mink_runtime.application.commands import (
     CommandResult,
     aggregate_handler,
 )
+from mink_runtime.application.projections import (
+    ConsumerGroup,
+    OnError,
+    Projection,
+    ProjectionEngine,
+    ProjectionReport,
+    Subscription,
+    handles,
+    live,
+)
 from mink_runtime.domain import (
     Aggregate,
     AllOf,
@@ -45,6 +57,7 @@ from mink_runtime.domain import (
     AppendResult,
     Checkpoint,
     Condition,
+    DeadLetter,
     EventBytesAbove,
     EventCodec,
     EventRegistry,
@@ -60,6 +73,9 @@ from mink_runtime.domain import (
     NewEvent,
     Op,
     Page,
+    ProjectionControl,
+    ProjectionRecord,
+    ProjectionStatus,
     Query,
     RecordedEvent,
     Serializer,
@@ -83,6 +99,7 @@ from mink_runtime.domain import (
 from mink_runtime.errors import (
     AggregateError,
     AggregateNotFoundError,
+    CheckpointConflictError,
     CommandError,
     CommandTimeoutError,
     ConcurrencyError,
@@ -94,6 +111,9 @@ from mink_runtime.errors import (
     MinkError,
     MissingApplyHandlerError,
     ModelNotFoundError,
+    ProjectionError,
+    ProjectionFailedError,
+    ProjectionTimeoutError,
     QueryError,
     ReadModelError,
     ReadModelSchemaError,
@@ -111,10 +131,13 @@ from mink_runtime.ports import (
     EventStore,
     EventStoreTransaction,
     IdempotencyStore,
+    Lease,
+    ProjectionStore,
     ReadModelRepository,
     SnapshotStore,
+    Watch,
 )
-from mink_runtime.stores import open_store
+from mink_runtime.stores import open_store, projection_store_for
 
 if TYPE_CHECKING:
     from mink_runtime.adapters.postgres import (
@@ -141,6 +164,7 @@ __all__ = [
     "AnyOf",
     "AppendResult",
     "Checkpoint",
+    "CheckpointConflictError",
     "CommandBus",
     "CommandError",
     "CommandHandlers",
@@ -149,6 +173,8 @@ __all__ = [
     "ConcurrencyError",
     "Condition",
     "ConfigurationError",
+    "ConsumerGroup",
+    "DeadLetter",
     "DuplicateEventError",
     "DuplicateModelError",
     "EventBytesAbove",
@@ -165,9 +191,11 @@ __all__ = [
     "IdempotencyStore",
     "InMemoryEventStore",
     "InMemoryIdempotencyStore",
+    "InMemoryProjectionStore",
     "InMemoryReadModelRepository",
     "InMemorySnapshotStore",
     "JSONSerializer",
+    "Lease",
     "LogSlice",
     "MessageContext",
     "Metadata",
@@ -176,12 +204,23 @@ __all__ = [
     "ModelNotFoundError",
     "MsgpackSerializer",
     "NewEvent",
+    "OnError",
     "Op",
     "Page",
     "PostgresEventStore",
     "PostgresIdempotencyStore",
     "PostgresReadModelRepository",
     "PostgresSnapshotStore",
+    "Projection",
+    "ProjectionControl",
+    "ProjectionEngine",
+    "ProjectionError",
+    "ProjectionFailedError",
+    "ProjectionRecord",
+    "ProjectionReport",
+    "ProjectionStatus",
+    "ProjectionStore",
+    "ProjectionTimeoutError",
     "Query",
     "QueryError",
     "ReadModelError",
@@ -206,10 +245,12 @@ __all__ = [
     "StreamMetadata",
     "StreamNotFoundError",
     "StreamState",
+    "Subscription",
     "TransactionConflictError",
     "UnknownCommandError",
     "UnknownEventTypeError",
     "ValidationError",
+    "Watch",
     "__version__",
     "aggregate_handler",
     "all_of",
@@ -220,8 +261,11 @@ __all__ = [
     "current_context",
     "default_registry",
     "event",
+    "handles",
+    "live",
     "message_context",
     "open_store",
+    "projection_store_for",
     "uuid7",
 ]
 

@@ -4,6 +4,7 @@ database beside the events."""
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol, Self
@@ -110,7 +111,7 @@ class ProjectionStore(Protocol):
 
     async def dead_letters(
         self, name: str | None = None, *, version: int | None = None, limit: int = 100
-    ) -> list[DeadLetter]:
+    ) -> builtins.list[DeadLetter]:
         """Recorded dead letters, oldest first."""
         ...
 

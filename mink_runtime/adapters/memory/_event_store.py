@@ -89,6 +89,27 @@ class _Memory:
         self.by_event_id: dict[uuid.UUID, _Row] = {}
         self.next_position = 1
         self.lock = asyncio.Lock()
+        self.watches: set[_MemoryWatch] = set()
+
+
+class _MemoryWatch:
+    """Wake-ups after commits to one memory (see `InMemoryEventStore.watch`)."""
+
+    def __init__(self) -> None:
+        self._woken = asyncio.Event()
+
+    def wake(self) -> None:
+        self._woken.set()
+
+    async def wait(self, timeout: float) -> bool:
+        """Wait until a commit was announced since the last wait, at most `timeout` seconds."""
+        if not self._woken.is_set():
+            try:
+                await asyncio.wait_for(self._woken.wait(), max(timeout, 0.0))
+            except TimeoutError:
+                return False
+        self._woken.clear()
+        return True
 
 
 class InMemoryEventStore:
@@ -202,6 +223,40 @@ class InMemoryEventStore:
     async def head(self) -> Checkpoint:
         log = self._memory.log
         return Checkpoint(0, log[-1].position) if log else Checkpoint.START
+
+    async def count_events(
+        self,
+        *,
+        after: Checkpoint = Checkpoint.START,
+        until: Checkpoint | None = None,
+        categories: Collection[str] | None = None,
+        event_types: Collection[str] | None = None,
+    ) -> int:
+        """How many events lie after `after` and up to `until` (the head), passing the filters."""
+        log = self._memory.log
+        start = bisect.bisect_right(log, after.position, key=lambda row: row.position)
+        end = (
+            len(log)
+            if until is None
+            else bisect.bisect_right(log, until.position, key=lambda row: row.position)
+        )
+        return sum(
+            1
+            for row in log[start:end]
+            if (not self._scoped or row.tenant_id == self.tenant_id)
+            and (categories is None or category_of(row.stream_id) in categories)
+            and (event_types is None or row.event.type in event_types)
+        )
+
+    @asynccontextmanager
+    async def watch(self) -> AsyncIterator[_MemoryWatch]:
+        """Wake-ups after every commit to this store's memory, at once (after the commit)."""
+        watch = _MemoryWatch()
+        self._memory.watches.add(watch)
+        try:
+            yield watch
+        finally:
+            self._memory.watches.discard(watch)
 
     async def get_stream(self, stream_id: str) -> StreamInfo:
         stream = self._memory.streams.get((self.tenant_id, stream_id))
@@ -419,6 +474,9 @@ class InMemoryTransaction:
             memory.by_event_id[row.event.event_id] = row
         for action in self._on_commit:
             action()
+        if self._rows:
+            for watch in memory.watches:
+                watch.wake()
 
 
 def _result(stream_id: str, rows: list[_Row]) -> AppendResult:
