@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 from conftest import Backend
-from projection_shop import Orders, OrderRow, Paid, Placed, SkippingOrders, Totals
+from projection_shop import OrderRow, Orders, Paid, Placed, SkippingOrders, Totals
 
 from mink_runtime import (
     Checkpoint,
