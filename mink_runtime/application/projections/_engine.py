@@ -79,10 +79,12 @@ class ProjectionEngine:
         lease_wait: float = 1.0,
         retry_delay: float = 0.05,
         max_backoff: float = 5.0,
+        on_batch: Callable[[str, Checkpoint, int], object] | None = None,
     ) -> None:
         """`projections` run in workers (`run()`, `running()`, `catch_up()`); `inline` ones run
         in the transaction of every append made through `engine.store`. The projection store
-        defaults to the one of the store's backend.
+        defaults to the one of the store's backend. `on_batch(name, checkpoint, events)` is
+        called after each batch a worker of this engine committed (for metrics).
 
         Raises:
             ConfigurationError: two projections share a name and version, or one handles an
@@ -118,6 +120,7 @@ class ProjectionEngine:
             else store
         )
         """The event store to append through: it runs the inline projections."""
+        self._on_batch = on_batch
         self._stopping: asyncio.Event | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -183,6 +186,7 @@ class ProjectionEngine:
                 partition,
                 self.settings,
                 newest_version=lambda name=name: max(self._async[name]),  # type: ignore[misc]
+                on_batch=self._on_batch,
             )
             for name, versions in self._async.items()
             for projection in versions.values()

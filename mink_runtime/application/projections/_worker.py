@@ -66,6 +66,7 @@ class Worker:
         settings: WorkerSettings,
         *,
         newest_version: Callable[[], int],
+        on_batch: Callable[[str, Checkpoint, int], object] | None = None,
     ) -> None:
         self.store = store
         self.projections = projections
@@ -77,6 +78,7 @@ class Worker:
         self.settings = settings
         self.event_types = projection.event_types(store.codec.registry)
         self._newest_version = newest_version
+        self._on_batch = on_batch
         self._status: ProjectionStatus | None = None
         self.progress: Callable[[int], None] | None = None
         """Called with the number of events each applied batch held (for rebuilds)."""
@@ -207,6 +209,8 @@ class Worker:
         except Exception:
             return await self._apply_singly(events, page.checkpoint, checkpoint)
         self._count(len(events))
+        if self._on_batch is not None:
+            self._on_batch(self.name, page.checkpoint, len(events))
         return page.checkpoint
 
     async def _apply_singly(
@@ -235,6 +239,8 @@ class Worker:
             async with self.store.transaction():
                 await self._save(end, checkpoint)
             checkpoint = end
+        if self._on_batch is not None:
+            self._on_batch(self.name, checkpoint, len(events))
         return checkpoint
 
     async def _give_up(
