@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from mink_runtime import EventRegistry, OnError, Projection, RecordedEvent, handles
@@ -91,3 +92,36 @@ class Totals(Projection):
     def placed(self, event: Placed) -> None:
         self.total += event.amount
         self.count += 1
+
+
+@dataclass(frozen=True)
+class CountedRow:
+    id: str
+    events: int
+    amount: int
+    pid: int
+
+
+class Counted(Projection):
+    """Counts the events of each order by reading and writing its row (so that an event applied
+    twice shows); records the writer's pid. For the worker processes of the crash tests."""
+
+    name = "counted"
+    batch_size = 50
+
+    def __init__(self, rows: ReadModelRepository[CountedRow], *, pid: int = 0, stall_at: int = 0):
+        self.rows = rows
+        self.pid = pid
+        self.stall_at = stall_at
+        self.seen = 0
+
+    @handles
+    async def placed(self, event: Placed, recorded: RecordedEvent) -> None:
+        self.seen += 1
+        if self.seen == self.stall_at:
+            print("STALLED", flush=True)
+            await asyncio.sleep(600)
+        row = await self.rows.get(recorded.stream_id)
+        events = row.events + 1 if row else 1
+        amount = (row.amount if row else 0) + event.amount
+        await self.rows.upsert(CountedRow(recorded.stream_id, events, amount, self.pid))
