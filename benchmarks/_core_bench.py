@@ -120,6 +120,7 @@ class CoreBench:
         s = self.schema
         self._admin.execute(
             f"TRUNCATE {s}.events, {s}.streams, {s}.snapshots, {s}.idempotency, "
+            f"{s}.projections, {s}.projection_control, {s}.dead_letters, "
             f"{self.raw_schema}.events "
             "RESTART IDENTITY"
         )

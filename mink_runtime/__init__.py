@@ -30,6 +30,7 @@ from mink_runtime.adapters.memory import (
 from mink_runtime.adapters.sqlite import (
     SQLiteEventStore,
     SQLiteIdempotencyStore,
+    SQLiteProjectionStore,
     SQLiteReadModelRepository,
     SQLiteSnapshotStore,
 )
@@ -143,6 +144,7 @@ if TYPE_CHECKING:
     from mink_runtime.adapters.postgres import (
         PostgresEventStore,
         PostgresIdempotencyStore,
+        PostgresProjectionStore,
         PostgresReadModelRepository,
         PostgresSnapshotStore,
     )
@@ -209,6 +211,7 @@ __all__ = [
     "Page",
     "PostgresEventStore",
     "PostgresIdempotencyStore",
+    "PostgresProjectionStore",
     "PostgresReadModelRepository",
     "PostgresSnapshotStore",
     "Projection",
@@ -230,6 +233,7 @@ __all__ = [
     "RedisReadModelRepository",
     "SQLiteEventStore",
     "SQLiteIdempotencyStore",
+    "SQLiteProjectionStore",
     "SQLiteReadModelRepository",
     "SQLiteSnapshotStore",
     "SchemaNotReadyError",
@@ -272,6 +276,7 @@ __all__ = [
 _LAZY = {
     "PostgresEventStore",
     "PostgresIdempotencyStore",
+    "PostgresProjectionStore",
     "PostgresReadModelRepository",
     "PostgresSnapshotStore",
 }

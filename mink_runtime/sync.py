@@ -100,6 +100,7 @@ from mink_runtime.ports import IdempotencyStore as AsyncIdempotencyStore
 from mink_runtime.ports import ProjectionStore as AsyncProjectionStore
 from mink_runtime.ports import ReadModelRepository as AsyncReadModelRepository
 from mink_runtime.ports import SnapshotStore as AsyncSnapshotStore
+from mink_runtime.ports import Watch as AsyncWatch
 
 if TYPE_CHECKING:
     from mink_runtime.adapters.postgres import (
@@ -129,6 +130,7 @@ __all__ = [
     "SQLiteReadModelRepository",
     "SnapshotStore",
     "Subscription",
+    "Watch",
     "aggregate_handler",
     "open_store",
     "run",
@@ -181,6 +183,16 @@ class EventStoreTransaction:
         return _portal.call(
             self._transaction.append(stream_id, events, expected_version=expected_version)
         )
+
+
+class Watch:
+    """Blocking twin of a `Watch` (from `EventStore.watch()`)."""
+
+    def __init__(self, watch: AsyncWatch) -> None:
+        self.async_watch = watch
+
+    def wait(self, timeout: float) -> bool:
+        return _portal.call(self.async_watch.wait(timeout))
 
 
 class EventStore:
@@ -271,6 +283,15 @@ class EventStore:
                 after=after, until=until, categories=categories, event_types=event_types
             )
         )
+
+    @contextmanager
+    def watch(self) -> Iterator[Watch]:
+        context: AbstractAsyncContextManager[AsyncWatch] = self.async_store.watch()
+        watch = _portal.call(context.__aenter__())
+        try:
+            yield Watch(watch)
+        finally:
+            _portal.call(context.__aexit__(None, None, None))
 
     def get_stream(self, stream_id: str) -> StreamInfo:
         return _portal.call(self.async_store.get_stream(stream_id))

@@ -111,6 +111,8 @@ def clean_postgres(postgres_url: str, postgres_schema: str) -> str:
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         conn.execute(
             f"TRUNCATE {postgres_schema}.events, {postgres_schema}.streams, "
-            f"{postgres_schema}.snapshots, {postgres_schema}.idempotency RESTART IDENTITY"
+            f"{postgres_schema}.snapshots, {postgres_schema}.idempotency, "
+            f"{postgres_schema}.projections, {postgres_schema}.projection_control, "
+            f"{postgres_schema}.dead_letters RESTART IDENTITY"
         )
     return postgres_schema

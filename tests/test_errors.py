@@ -13,6 +13,7 @@ from mink_runtime import errors
 from mink_runtime.errors import (
     AggregateError,
     AggregateNotFoundError,
+    CheckpointConflictError,
     CommandError,
     CommandTimeoutError,
     ConcurrencyError,
@@ -24,6 +25,9 @@ from mink_runtime.errors import (
     MinkError,
     MissingApplyHandlerError,
     ModelNotFoundError,
+    ProjectionError,
+    ProjectionFailedError,
+    ProjectionTimeoutError,
     QueryError,
     ReadModelError,
     ReadModelSchemaError,
@@ -74,6 +78,19 @@ EXAMPLES: list[tuple[MinkError, dict[str, object]]] = [
     (ModelNotFoundError("Order", "42"), {"model": "Order", "model_id": "42"}),
     (DuplicateModelError("Order", 7), {"model": "Order", "model_id": 7}),
     (ReadModelSchemaError("create the table"), {}),
+    (ProjectionError("projection"), {}),
+    (
+        CheckpointConflictError("orders", "5", "9"),
+        {"name": "orders", "expected": "5", "actual": "9"},
+    ),
+    (
+        ProjectionFailedError("orders", "e-1", "order.Placed", ValueError("bad")),
+        {"name": "orders", "event_id": "e-1", "event_type": "order.Placed"},
+    ),
+    (
+        ProjectionTimeoutError("887:1234", ("orders", "carts#1"), seconds=5.0),
+        {"target": "887:1234", "behind": ("orders", "carts#1"), "seconds": 5.0},
+    ),
     (CommandError("failed", command_type="PlaceOrder"), {"command_type": "PlaceOrder"}),
     (
         UnknownCommandError("PlaceOrder", registered=("CancelOrder",)),

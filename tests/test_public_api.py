@@ -19,6 +19,7 @@ PUBLIC_MODULES = [mink_runtime, domain, errors]
 LAZY = {
     "PostgresEventStore",
     "PostgresIdempotencyStore",
+    "PostgresProjectionStore",
     "PostgresReadModelRepository",
     "PostgresSnapshotStore",
     "RedisReadModelRepository",

@@ -4,7 +4,7 @@
 from mink_runtime import migrations
 
 migrations.upgrade("postgresql://app@db/app")          # or "sqlite:///app.db"
-migrations.current("postgresql://app@db/app")          # "0002", or None before the first
+migrations.current("postgresql://app@db/app")          # "0003", or None before the first
 ```
 
 Read-model tables are your project's, not mink's: `read_model_table(Model, metadata)` and
@@ -52,7 +52,7 @@ __all__ = [
 ]
 
 DEFAULT_SCHEMA = "mink"
-REQUIRED_REVISION = "0002"
+REQUIRED_REVISION = "0003"
 """The revision this version of mink's stores need; a test holds it equal to `head()`."""
 SCRIPTS = Path(__file__).parent / "scripts"
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,47}$")

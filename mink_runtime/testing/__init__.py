@@ -5,7 +5,8 @@
   (`assert_events`). The pytest plugin (`mink_runtime.testing.plugin`, registered on install)
   offers `scenario`, `mink_bus` and `mink_store` fixtures.
 - `EventStoreContract`, `SnapshotStoreContract`, `IdempotencyStoreContract`,
-  `ReadModelRepositoryContract`: contract suites. Subclass one per adapter (see their
+  `ProjectionStoreContract`, `ReadModelRepositoryContract`: contract suites. Subclass one per
+  adapter (see their
   docstrings); a third-party adapter that passes them behaves like mink's own.
 - `ProjectionScenario`: feed events to a projection, run it, inspect its read model (the
   plugin's `projection_scenario` fixture builds one over `mink_store`).
@@ -22,6 +23,7 @@ from mink_runtime.testing._diff import EventsMismatchError, assert_events, diff_
 from mink_runtime.testing._event_store_contract import EventStoreContract, StoreFactory
 from mink_runtime.testing._idempotency_store_contract import IdempotencyStoreContract
 from mink_runtime.testing._projection_scenario import ProjectionScenario
+from mink_runtime.testing._projection_store_contract import ProjectionStoreContract
 from mink_runtime.testing._read_model_contract import (
     ReadModelRepositoryContract,
     RepositoryFactory,
@@ -43,6 +45,7 @@ __all__ = [
     "JoinedFactory",
     "OrderSummary",
     "ProjectionScenario",
+    "ProjectionStoreContract",
     "ReadModelRepositoryContract",
     "ReadModelTransactionContract",
     "RepositoryFactory",

@@ -736,6 +736,83 @@ class EventStoreContract:
                 mine = [e for e in seen if e.stream_id == f"order-{w}"]
                 assert [e.version for e in mine] == list(range(1, per_writer + 1))
 
+    # --- following the log: watch and count ----------------------------------------------
+
+    async def test_a_commit_after_a_watch_began_wakes_its_wait(self, store: EventStore) -> None:
+        """An append made after `watch()` began wakes the waiting reader."""
+        async with store.watch() as watch:
+            waiting = asyncio.ensure_future(watch.wait(PATIENCE))
+            await asyncio.sleep(0.01)
+            await store.append("order-1", items(1))
+            assert await waiting is True
+
+    async def test_a_commit_between_read_and_wait_is_not_lost(self, store: EventStore) -> None:
+        """A commit that lands before the reader waits still wakes that wait."""
+        async with store.watch() as watch:
+            await store.append("order-1", items(1))
+            assert await watch.wait(PATIENCE) is True
+
+    async def test_a_wait_with_nothing_committed_times_out_with_false(
+        self, store: EventStore
+    ) -> None:
+        """No commit since the watch began (or since the last wait): the wait says False."""
+        await store.append("order-1", items(1))
+        async with store.watch() as watch:
+            assert await watch.wait(0.05) is False
+            await store.append("order-1", items(1))
+            assert await watch.wait(PATIENCE) is True
+            assert await watch.wait(0.05) is False
+
+    async def test_every_open_watch_wakes_and_views_wake_each_other(
+        self, store: EventStore
+    ) -> None:
+        """One commit (through another tenant's view, too) wakes every open watch."""
+        async with store.watch() as one, store.for_tenant("acme").watch() as two:
+            await store.for_tenant("acme").append("order-1", items(1))
+            assert await one.wait(PATIENCE) is True
+            assert await two.wait(PATIENCE) is True
+
+    async def test_a_transaction_wakes_watches_when_it_commits_not_before(
+        self, store: EventStore
+    ) -> None:
+        """Readers are woken after the commit: before it there is nothing for them to read."""
+        async with store.watch() as watch:
+            async with store.transaction() as tx:
+                await tx.append("order-1", items(1))
+                assert await watch.wait(0.05) is False
+            assert await watch.wait(PATIENCE) is True
+
+    async def test_count_events_counts_what_read_all_would_return(self, store: EventStore) -> None:
+        """After a checkpoint, up to another, by category and by type: as `read_all` reads."""
+        assert await store.count_events() == 0
+        await store.append("order-1", items(3))
+        await store.append("invoice-1", [placed()])
+        await store.append("order-2", items(2))
+        await log_readable(store)
+        everything = (await store.read_all()).events
+        assert await store.count_events() == 6
+        assert await store.count_events(after=everything[1].checkpoint) == 4
+        assert await store.count_events(until=everything[3].checkpoint) == 4
+        assert (
+            await store.count_events(after=everything[0].checkpoint, until=everything[4].checkpoint)
+            == 4
+        )
+        assert await store.count_events(categories=["order"]) == 5
+        assert await store.count_events(event_types=["contract.OrderPlaced"]) == 1
+        assert (
+            await store.count_events(categories=["order"], event_types=["contract.OrderPlaced"])
+            == 0
+        )
+        assert await store.count_events(after=everything[-1].checkpoint) == 0
+
+    async def test_a_tenant_view_counts_only_its_own_events(self, store: EventStore) -> None:
+        """The root store counts every tenant's events; a view counts its tenant's."""
+        await store.append("order-1", items(2))
+        await store.for_tenant("acme").append("order-1", items(3))
+        await log_readable(store)
+        assert await store.count_events() == 5
+        assert await store.for_tenant("acme").count_events() == 3
+
     # --- the ambient transaction ---------------------------------------------------------
 
     async def test_appends_through_the_store_inside_a_transaction_join_it(

@@ -12,6 +12,7 @@ from mink_runtime import migrations
 from mink_runtime.adapters.postgres import (
     PostgresEventStore,
     PostgresIdempotencyStore,
+    PostgresProjectionStore,
     PostgresSnapshotStore,
 )
 from mink_runtime.errors import (
@@ -25,6 +26,7 @@ from mink_runtime.ports import EventStore
 from mink_runtime.testing import (
     EventStoreContract,
     IdempotencyStoreContract,
+    ProjectionStoreContract,
     SnapshotStoreContract,
     StoreFactory,
     contract_registry,
@@ -66,6 +68,16 @@ class TestPostgresIdempotencyStore(IdempotencyStoreContract):
     @pytest.fixture
     def idempotency_store_of(self) -> type[PostgresIdempotencyStore]:
         return PostgresIdempotencyStore
+
+
+class TestPostgresProjectionStore(ProjectionStoreContract):
+    @pytest.fixture
+    def make_store(self, postgres_stores: StoreFactory) -> StoreFactory:
+        return postgres_stores
+
+    @pytest.fixture
+    def projection_store_of(self) -> type[PostgresProjectionStore]:
+        return PostgresProjectionStore
 
 
 class TestPostgresSnapshotStore(SnapshotStoreContract):

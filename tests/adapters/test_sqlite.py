@@ -22,6 +22,7 @@ from mink_runtime import migrations
 from mink_runtime.adapters.sqlite import (
     SQLiteEventStore,
     SQLiteIdempotencyStore,
+    SQLiteProjectionStore,
     SQLiteSnapshotStore,
 )
 from mink_runtime.domain import (
@@ -48,6 +49,7 @@ from mink_runtime.ports import EventStore
 from mink_runtime.testing import (
     EventStoreContract,
     IdempotencyStoreContract,
+    ProjectionStoreContract,
     SnapshotStoreContract,
     StoreFactory,
 )
@@ -133,6 +135,16 @@ class TestSQLiteIdempotencyStore(IdempotencyStoreContract):
     @pytest.fixture
     def idempotency_store_of(self) -> type[SQLiteIdempotencyStore]:
         return SQLiteIdempotencyStore
+
+
+class TestSQLiteProjectionStore(ProjectionStoreContract):
+    @pytest.fixture
+    def make_store(self, sqlite_stores: StoreFactory) -> StoreFactory:
+        return sqlite_stores
+
+    @pytest.fixture
+    def projection_store_of(self) -> type[SQLiteProjectionStore]:
+        return SQLiteProjectionStore
 
 
 class TestSQLiteSnapshotStore(SnapshotStoreContract):

@@ -35,6 +35,9 @@ def test_sqlite_upgrade_creates_prefixed_tables_and_downgrade_removes_them(tmp_p
         "mink_streams",
         "mink_snapshots",
         "mink_idempotency",
+        "mink_projections",
+        "mink_projection_control",
+        "mink_dead_letters",
         "mink_alembic_version",
     } <= tables
     migrations.downgrade(url, "base")
@@ -42,7 +45,18 @@ def test_sqlite_upgrade_creates_prefixed_tables_and_downgrade_removes_them(tmp_p
     with sqlite3.connect(tmp_path / "app.db") as conn:
         left = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     conn.close()
-    assert not {"mink_events", "mink_streams", "mink_snapshots", "mink_idempotency"} & left
+    assert (
+        not {
+            "mink_events",
+            "mink_streams",
+            "mink_snapshots",
+            "mink_idempotency",
+            "mink_projections",
+            "mink_projection_control",
+            "mink_dead_letters",
+        }
+        & left
+    )
 
 
 @pytest.mark.parametrize("schema", ["Mink", "1mink", "mink-app", "mink;drop", "x" * 49, ""])
@@ -140,7 +154,7 @@ def test_postgres_upgrade_from_0001_adds_the_idempotency_table(
     again going back, keeping its events."""
     migrations.upgrade(postgres_url, schema=fresh_schema, revision="0001")
     assert migrations.current(postgres_url, schema=fresh_schema) == "0001"
-    migrations.upgrade(postgres_url, schema=fresh_schema)
+    migrations.upgrade(postgres_url, schema=fresh_schema, revision="0002")
     assert migrations.current(postgres_url, schema=fresh_schema) == "0002"
 
     def tables() -> set[str]:
@@ -154,6 +168,50 @@ def test_postgres_upgrade_from_0001_adds_the_idempotency_table(
     migrations.downgrade(postgres_url, "0001", schema=fresh_schema)
     assert "idempotency" not in tables()
     assert "events" in tables()
+
+
+_READ_SIDE = {"projections", "projection_control", "dead_letters"}
+
+
+@pytest.mark.postgres
+def test_postgres_upgrade_from_0002_adds_the_read_side_tables(
+    postgres_url: str, fresh_schema: str
+) -> None:
+    """A database at 0002 gains the projection tables at 0003 and loses them going back,
+    keeping its events and idempotency keys."""
+    migrations.upgrade(postgres_url, schema=fresh_schema, revision="0002")
+    migrations.upgrade(postgres_url, schema=fresh_schema)
+    assert migrations.current(postgres_url, schema=fresh_schema) == "0003"
+
+    def tables() -> set[str]:
+        with psycopg.connect(postgres_url) as conn:
+            rows = conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = %s", (fresh_schema,)
+            ).fetchall()
+        return {row[0] for row in rows}
+
+    assert tables() >= _READ_SIDE
+    migrations.downgrade(postgres_url, "0002", schema=fresh_schema)
+    assert not _READ_SIDE & tables()
+    assert {"events", "idempotency"} <= tables()
+
+
+def test_sqlite_downgrade_to_0002_removes_only_the_read_side_tables(tmp_path: Path) -> None:
+    """Going back from 0003 on SQLite drops the three projection tables and nothing else."""
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    migrations.upgrade(url)
+
+    def tables() -> set[str]:
+        with sqlite3.connect(tmp_path / "app.db") as conn:
+            rows = conn.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
+        conn.close()
+        return {row[0] for row in rows}
+
+    assert {f"mink_{t}" for t in _READ_SIDE} <= tables()
+    migrations.downgrade(url, "0002")
+    assert migrations.current(url) == "0002"
+    assert not {f"mink_{t}" for t in _READ_SIDE} & tables()
+    assert {"mink_events", "mink_idempotency"} <= tables()
 
 
 @pytest.mark.parametrize(

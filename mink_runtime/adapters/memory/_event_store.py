@@ -11,12 +11,13 @@ import asyncio
 import bisect
 import uuid
 from collections.abc import AsyncIterator, Callable, Collection, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Self
 
 from mink_runtime.adapters._ambient import Joined, ambient, announce, refuse_inside
+from mink_runtime.adapters._watch import Watches
 from mink_runtime.adapters.memory._snapshot_store import InMemorySnapshotStore
 from mink_runtime.domain import (
     AppendResult,
@@ -39,6 +40,7 @@ from mink_runtime.domain import (
     validate_append,
 )
 from mink_runtime.errors import DuplicateEventError, StreamDeletedError, StreamNotFoundError
+from mink_runtime.ports import Watch
 
 __all__ = ["InMemoryEventStore", "InMemoryTransaction"]
 
@@ -89,27 +91,7 @@ class _Memory:
         self.by_event_id: dict[uuid.UUID, _Row] = {}
         self.next_position = 1
         self.lock = asyncio.Lock()
-        self.watches: set[_MemoryWatch] = set()
-
-
-class _MemoryWatch:
-    """Wake-ups after commits to one memory (see `InMemoryEventStore.watch`)."""
-
-    def __init__(self) -> None:
-        self._woken = asyncio.Event()
-
-    def wake(self) -> None:
-        self._woken.set()
-
-    async def wait(self, timeout: float) -> bool:
-        """Wait until a commit was announced since the last wait, at most `timeout` seconds."""
-        if not self._woken.is_set():
-            try:
-                await asyncio.wait_for(self._woken.wait(), max(timeout, 0.0))
-            except TimeoutError:
-                return False
-        self._woken.clear()
-        return True
+        self.watches = Watches()
 
 
 class InMemoryEventStore:
@@ -174,6 +156,7 @@ class InMemoryEventStore:
             with announce(self._memory, tx):
                 yield tx
             tx.commit()
+        self._memory.watches.wake()
 
     # --- reading -------------------------------------------------------------------------
 
@@ -220,10 +203,6 @@ class InMemoryEventStore:
                 return LogSlice(events=picked, checkpoint=checkpoint, is_end=row is log[-1])
         return LogSlice(events=picked, checkpoint=checkpoint, is_end=True)
 
-    async def head(self) -> Checkpoint:
-        log = self._memory.log
-        return Checkpoint(0, log[-1].position) if log else Checkpoint.START
-
     async def count_events(
         self,
         *,
@@ -232,14 +211,11 @@ class InMemoryEventStore:
         categories: Collection[str] | None = None,
         event_types: Collection[str] | None = None,
     ) -> int:
-        """How many events lie after `after` and up to `until` (the head), passing the filters."""
         log = self._memory.log
         start = bisect.bisect_right(log, after.position, key=lambda row: row.position)
-        end = (
-            len(log)
-            if until is None
-            else bisect.bisect_right(log, until.position, key=lambda row: row.position)
-        )
+        end = len(log)
+        if until is not None:
+            end = bisect.bisect_right(log, until.position, key=lambda row: row.position)
         return sum(
             1
             for row in log[start:end]
@@ -248,15 +224,13 @@ class InMemoryEventStore:
             and (event_types is None or row.event.type in event_types)
         )
 
-    @asynccontextmanager
-    async def watch(self) -> AsyncIterator[_MemoryWatch]:
-        """Wake-ups after every commit to this store's memory, at once (after the commit)."""
-        watch = _MemoryWatch()
-        self._memory.watches.add(watch)
-        try:
-            yield watch
-        finally:
-            self._memory.watches.discard(watch)
+    def watch(self) -> AbstractAsyncContextManager[Watch]:
+        """Wake-ups after each commit to this store or its tenant views."""
+        return self._memory.watches.watch()
+
+    async def head(self) -> Checkpoint:
+        log = self._memory.log
+        return Checkpoint(0, log[-1].position) if log else Checkpoint.START
 
     async def get_stream(self, stream_id: str) -> StreamInfo:
         stream = self._memory.streams.get((self.tenant_id, stream_id))
@@ -474,9 +448,6 @@ class InMemoryTransaction:
             memory.by_event_id[row.event.event_id] = row
         for action in self._on_commit:
             action()
-        if self._rows:
-            for watch in memory.watches:
-                watch.wake()
 
 
 def _result(stream_id: str, rows: list[_Row]) -> AppendResult:

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Self
 
 from mink_runtime.adapters._ambient import ambient
+from mink_runtime.adapters._projections import check_lease_wait, lease_name
 from mink_runtime.adapters.memory._event_store import InMemoryEventStore, InMemoryTransaction
 from mink_runtime.domain import (
     Checkpoint,
@@ -73,12 +74,6 @@ class _MemoryLease:
 
     async def held(self) -> bool:
         return self.holding
-
-
-def lease_key(name: str, version: int, partition: int) -> str:
-    """`name`, `name@version` and `#partition` when not the defaults."""
-    key = name if version == 1 else f"{name}@{version}"
-    return key if partition == 0 else f"{key}#{partition}"
 
 
 class InMemoryProjectionStore:
@@ -206,9 +201,14 @@ class InMemoryProjectionStore:
         self, name: str, *, version: int = 1, partition: int = 0, wait: float | None = None
     ) -> AsyncIterator[_MemoryLease | None]:
         """The lease of one projection version and partition among this process's tasks, or
-        None when another holds it and `wait` ran out."""
+        None when another holds it and `wait` ran out.
+
+        Raises:
+            ConfigurationError: `wait` is negative.
+        """
+        check_lease_wait(wait)
         state = self._state
-        slot = (self.tenant_id, lease_key(name, version, partition))
+        slot = (self.tenant_id, lease_name(name, version, partition))
         loop = asyncio.get_running_loop()
         deadline = loop.time() + (wait or 0.0)
         while slot in state.leases:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Collection, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import timedelta
 from typing import Any, Self
 
@@ -26,6 +26,7 @@ from mink_runtime.adapters.postgres._adapt import JsonBytes, configure
 from mink_runtime.adapters.postgres._errors import translate_errors
 from mink_runtime.adapters.postgres._snapshot_store import PostgresSnapshotStore
 from mink_runtime.adapters.postgres._sql import Statements
+from mink_runtime.adapters.postgres._wakeups import Wakeups
 from mink_runtime.domain import (
     AppendResult,
     Checkpoint,
@@ -58,6 +59,7 @@ from mink_runtime.migrations import (
     upgrade,
     validate_schema_name,
 )
+from mink_runtime.ports import Watch
 from mink_runtime.urls import redact_url
 
 __all__ = ["PostgresEventStore", "PostgresTransaction"]
@@ -99,6 +101,7 @@ class PostgresEventStore:
         self._scoped = False
         self._owns_pool = False
         self.snapshots = PostgresSnapshotStore(pool, self._sql, tenant_id=tenant_id)
+        self._wakeups = Wakeups(pool, self.schema)
 
     @classmethod
     async def connect(
@@ -175,7 +178,10 @@ class PostgresEventStore:
         return view
 
     async def close(self) -> None:
-        """Close the pool, if this store opened it."""
+        """Close the pool, if this store opened it, and the connections that wake watchers
+        (a tenant view's `close()` does nothing: close the store it came from)."""
+        if not self._scoped:
+            await self._wakeups.close()
         if self._owns_pool:
             await self._pool.close()
 
@@ -202,10 +208,12 @@ class PostgresEventStore:
         append = self._prepare_append(stream_id, events, expected_version)
         async with self._pool.connection() as conn:
             try:
-                return await append.run(conn)
+                result = await append.run(conn)
             except TransactionConflictError:
                 # Nothing was written; a fresh transaction is younger than every writer so far.
-                return await append.run(conn)
+                result = await append.run(conn)
+        self._wakeups.committed()
+        return result
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PostgresTransaction]:
@@ -219,6 +227,8 @@ class PostgresEventStore:
                     transaction = PostgresTransaction(self, conn)
                     with announce(self._pool, transaction):
                         yield transaction
+        if transaction.appended:
+            self._wakeups.committed()
 
     def _prepare_append(
         self, stream_id: str, events: Sequence[object], expected: int | ExpectedVersion
@@ -341,6 +351,40 @@ class PostgresEventStore:
             checkpoint = max(checkpoint, after, Checkpoint(horizon, 0))
         return LogSlice(events=events, checkpoint=checkpoint, is_end=is_end)
 
+    async def count_events(
+        self,
+        *,
+        after: Checkpoint = Checkpoint.START,
+        until: Checkpoint | None = None,
+        categories: Collection[str] | None = None,
+        event_types: Collection[str] | None = None,
+    ) -> int:
+        """How many events `read_all` would return after `after` and up to `until` (the head
+        by default): the same order, the same filters, below the same horizon."""
+        params: dict[str, Any] = {
+            "xid": after.transaction,
+            "position": after.position,
+            "bounded": until is not None,
+            "until_xid": 0 if until is None else until.transaction,
+            "until_position": 0 if until is None else until.position,
+            "tenant": self.tenant_id if self._scoped else None,
+            "categories": list(categories) if categories is not None else None,
+            "types": list(event_types) if event_types is not None else None,
+        }
+        async with self._pool.connection() as conn:
+            with translate_errors(schema=self.schema):
+                cursor = await conn.execute(self._sql.count_events, params)
+                row = await cursor.fetchone()
+        assert row is not None
+        count: int = row[0]
+        return count
+
+    def watch(self) -> AbstractAsyncContextManager[Watch]:
+        """Wake-ups after commits (see `EventStore.watch`): appends through this store and its
+        views wake at once; other processes' commits arrive by LISTEN/NOTIFY on the channel
+        `mink_events_<schema>`, through one listening connection shared by all watches."""
+        return self._wakeups.watch()
+
     async def head(self) -> Checkpoint:
         async with self._pool.connection() as conn:
             with translate_errors(schema=self.schema):
@@ -455,6 +499,8 @@ class PostgresTransaction:
         self._store = store
         self.connection = connection
         """The transaction's connection."""
+        self.appended = False
+        """Whether events were appended in it (its commit then wakes watchers)."""
 
     async def append(
         self,
@@ -477,7 +523,9 @@ class PostgresTransaction:
     ) -> AppendResult:
         """Append for `store` (another tenant's view of the same pool) in this transaction."""
         append = store._prepare_append(stream_id, events, expected_version)
-        return await append.run(self.connection)
+        result = await append.run(self.connection)
+        self.appended = True
+        return result
 
 
 def _describe(encoded: list[EncodedEvent]) -> JsonBytes:

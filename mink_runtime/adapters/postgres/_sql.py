@@ -20,6 +20,14 @@ _INNER_COLUMNS = (
     "e.schema_version, e.data, e.data_binary, e.content_type, e.metadata, e.recorded_at, "
     "e.tenant_id"
 )
+# The global log's predicates, shared by its reads and its count (table alias `e`, horizon `h`):
+# after the checkpoint (xid, position), below the horizon, passing the filters (NULL: none).
+_AFTER = "(e.transaction_id, e.position) > (%(xid)s::text::xid8, %(position)s)"
+_BELOW_HORIZON = "e.transaction_id < h.xmin"
+_FILTERS = """(%(tenant)s::text IS NULL OR e.tenant_id = %(tenant)s)
+                       AND (%(categories)s::text[] IS NULL
+                            OR split_part(e.stream_id, '-', 1) = ANY (%(categories)s))
+                       AND (%(types)s::text[] IS NULL OR e.event_type = ANY (%(types)s))"""
 _STREAM_COLUMNS = (
     "stream_id, tenant_id, version, state, truncate_before, max_count, max_age_seconds, "
     "custom::text, created_at, updated_at"
@@ -120,6 +128,7 @@ class Statements:
     read_backward: str
     read_all: str
     read_all_filtered: str
+    count_events: str
     head: str
     head_of_tenant: str
     get_stream: str
@@ -188,11 +197,24 @@ class Statements:
                   LEFT JOIN LATERAL (
                     SELECT {_INNER_COLUMNS}
                       FROM {s}.events e
-                     WHERE (e.transaction_id, e.position) > (%(xid)s::text::xid8, %(position)s)
-                       AND e.transaction_id < h.xmin
+                     WHERE {_AFTER} AND {_BELOW_HORIZON}
                      ORDER BY e.transaction_id, e.position
                      LIMIT %(limit)s
                   ) e ON true
+            """,
+            # What `read_all` would return from `after` up to `until`, counted: the same order,
+            # horizon and filters.
+            count_events=f"""
+                WITH horizon AS MATERIALIZED (
+                    SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin
+                )
+                SELECT count(*)
+                  FROM {s}.events e, horizon h
+                 WHERE {_AFTER} AND {_BELOW_HORIZON}
+                   AND (NOT %(bounded)s
+                        OR (e.transaction_id, e.position)
+                           <= (%(until_xid)s::text::xid8, %(until_position)s))
+                   AND {_FILTERS}
             """,
             # The matches within the next `window` events, then one summary row: the horizon,
             # how many events the window held, and where it ended.
@@ -202,17 +224,13 @@ class Statements:
                 ), scanned AS MATERIALIZED (
                     SELECT {_INNER_COLUMNS}
                       FROM {s}.events e, horizon h
-                     WHERE (e.transaction_id, e.position) > (%(xid)s::text::xid8, %(position)s)
-                       AND e.transaction_id < h.xmin
+                     WHERE {_AFTER} AND {_BELOW_HORIZON}
                      ORDER BY e.transaction_id, e.position
                      LIMIT %(window)s
                 ), matched AS (
                     SELECT {_EVENT_COLUMNS}, NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint
                       FROM scanned e
-                     WHERE (%(tenant)s::text IS NULL OR e.tenant_id = %(tenant)s)
-                       AND (%(categories)s::text[] IS NULL
-                            OR split_part(e.stream_id, '-', 1) = ANY (%(categories)s))
-                       AND (%(types)s::text[] IS NULL OR e.event_type = ANY (%(types)s))
+                     WHERE {_FILTERS}
                      ORDER BY e.transaction_id, e.position
                      LIMIT %(limit)s
                 )

@@ -10,12 +10,14 @@ async with store:
 
 The modules behind it: `_event_store` (the store), `_append` and `_transaction` (writing),
 `_connection` (connections, locking, busy waits), `_sql` (statements), `_rows` (row formats),
-`_schema` (migrations and the schema check), `_snapshot_store`, `_idempotency_store`, `_errors`
-(the `sqlite3` edge), `_read_model_repository` (read models in tables of the same database).
+`_schema` (migrations and the schema check), `_snapshot_store`, `_idempotency_store`,
+`_projection_store` (checkpoints, leases and dead letters of projections), `_errors` (the
+`sqlite3` edge), `_read_model_repository` (read models in tables of the same database).
 """
 
 from mink_runtime.adapters.sqlite._event_store import SQLiteEventStore
 from mink_runtime.adapters.sqlite._idempotency_store import SQLiteIdempotencyStore
+from mink_runtime.adapters.sqlite._projection_store import SQLiteProjectionStore
 from mink_runtime.adapters.sqlite._read_model_repository import SQLiteReadModelRepository
 from mink_runtime.adapters.sqlite._snapshot_store import SQLiteSnapshotStore
 from mink_runtime.adapters.sqlite._transaction import SQLiteTransaction
@@ -23,6 +25,7 @@ from mink_runtime.adapters.sqlite._transaction import SQLiteTransaction
 __all__ = [
     "SQLiteEventStore",
     "SQLiteIdempotencyStore",
+    "SQLiteProjectionStore",
     "SQLiteReadModelRepository",
     "SQLiteSnapshotStore",
     "SQLiteTransaction",

@@ -35,6 +35,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from mink_runtime.adapters._ambient import ambient
+from mink_runtime.adapters._watch import Watches
 from mink_runtime.adapters.sqlite._errors import is_busy, translate, wait_out_busy
 from mink_runtime.adapters.sqlite._schema import (
     check_revision,
@@ -112,6 +113,8 @@ class SQLiteDatabase:
         a hint it checks, never trusts (see `_append`)."""
         self.tx_task: asyncio.Task[object] | None = None
         """The task inside a `store.transaction()` block, while one is open."""
+        self.watches = Watches()
+        """The open `store.watch()`es of the store and its views, woken after each commit."""
         self.closed = False
 
     @property
@@ -219,11 +222,13 @@ class SQLiteDatabase:
             self.cursor.execute(self.sql.begin)
 
     async def commit(self) -> None:
-        """Commit the write transaction; on failure roll it back and raise."""
+        """Commit the write transaction (then wake the watches); on failure roll it back and
+        raise."""
         try:
             self.cursor.execute("COMMIT")
         except sqlite3.Error as error:
             await self.commit_after(error)
+        self.watches.wake()
 
     async def commit_after(self, error: sqlite3.Error) -> None:
         """Finish `commit` after its first attempt failed with `error`."""

@@ -61,10 +61,13 @@ from mink_runtime.domain import (
 )
 from mink_runtime.errors import StreamDeletedError, StreamNotFoundError
 from mink_runtime.migrations import DEFAULT_SCHEMA
+from mink_runtime.ports import Watch
 
 __all__ = ["SQLiteEventStore"]
 
 _Rows = list[tuple[Any, ...]]
+_NO_END = 1 << 62
+"""A position past any the log will reach: a count up to the head."""
 
 
 class SQLiteEventStore:
@@ -222,6 +225,7 @@ class SQLiteEventStore:
                 cursor.execute("COMMIT")
             except sqlite3.Error as error:
                 await db.commit_after(error)
+            db.watches.wake()
             # (An idempotent retry's version may be behind the stream's: harmless.)
             db.remember(key, result.version)
             return result
@@ -319,6 +323,35 @@ class SQLiteEventStore:
         if newest is not None and newest > start:
             after = Checkpoint(0, newest)
         return LogSlice(events=events, checkpoint=after, is_end=True)
+
+    async def count_events(
+        self,
+        *,
+        after: Checkpoint = Checkpoint.START,
+        until: Checkpoint | None = None,
+        categories: Collection[str] | None = None,
+        event_types: Collection[str] | None = None,
+    ) -> int:
+        """How many events of the global log lie after `after` and up to `until` (the head by
+        default), passing the filters: the same events `read_all` would return."""
+        values = (
+            after.position,
+            _NO_END if until is None else until.position,
+            self.tenant_id if self._scoped else None,
+            None if categories is None else orjson.dumps(list(categories)).decode(),
+            None if event_types is None else orjson.dumps(list(event_types)).decode(),
+        )
+        sql = self._db.sql.count_events
+        count: int = await self._db.read(
+            lambda connection: connection.execute(sql, values).fetchone()[0]
+        )
+        return count
+
+    def watch(self) -> AbstractAsyncContextManager[Watch]:
+        """Wake-ups after commits to this database through this store, its tenant views and
+        the stores sharing its connections (see `EventStore.watch`). Commits of other
+        processes to the same file do not wake it: readers poll for those."""
+        return self._db.watches.watch()
 
     async def head(self) -> Checkpoint:
         """The checkpoint of the newest committed event (START for an empty log)."""

@@ -32,6 +32,15 @@ STREAM_COLUMNS = (
 # The category of a stream id is the text before its first '-' (all of it when there is none).
 _CATEGORY = "substr(stream_id, 1, instr(stream_id || '-', '-') - 1)"
 
+# Which events of the global log a read (or a count) takes: after ?1, up to ?2, of tenant ?3,
+# of the categories in the JSON array ?4 and of the types in ?5 (NULL: no filter).
+_LOG_SLICE = (
+    " WHERE position > ?1 AND position <= ?2"
+    " AND (?3 IS NULL OR tenant_id = ?3)"
+    f" AND (?4 IS NULL OR {_CATEGORY} IN (SELECT value FROM json_each(?4)))"
+    " AND (?5 IS NULL OR event_type IN (SELECT value FROM json_each(?5)))"
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Statements:
@@ -54,6 +63,7 @@ class Statements:
     read_forward: str
     read_backward: str
     read_all: str
+    count_events: str
     head: str
     list_streams: str
     event_types: str
@@ -128,14 +138,8 @@ class Statements:
             ),
             read_forward=f"{read_stream} ORDER BY version LIMIT ?6",
             read_backward=f"{read_stream} ORDER BY version DESC LIMIT ?6",
-            read_all=(
-                f"SELECT {EVENT_COLUMNS} FROM {events}"
-                " WHERE position > ?1 AND position <= ?2"
-                " AND (?3 IS NULL OR tenant_id = ?3)"
-                f" AND (?4 IS NULL OR {_CATEGORY} IN (SELECT value FROM json_each(?4)))"
-                " AND (?5 IS NULL OR event_type IN (SELECT value FROM json_each(?5)))"
-                " ORDER BY position LIMIT ?6"
-            ),
+            read_all=f"SELECT {EVENT_COLUMNS} FROM {events}{_LOG_SLICE} ORDER BY position LIMIT ?6",
+            count_events=f"SELECT count(*) FROM {events}{_LOG_SLICE}",
             head=f"SELECT max(position) FROM {events}",
             list_streams=(
                 f"SELECT {STREAM_COLUMNS} FROM {streams}"

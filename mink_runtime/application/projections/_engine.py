@@ -16,7 +16,6 @@ process (the CLI) can act on running workers: `ProjectionEngine(store).status()`
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -131,16 +130,18 @@ class ProjectionEngine:
         `stop()`: each takes its lease (a standby waits, and takes over within seconds when
         the active worker dies), catches up, then follows the log live."""
         stopping = self._stopping = asyncio.Event()
-        self._tasks = [
+        tasks = self._tasks = [
             asyncio.create_task(worker.run(stopping), name=f"mink-projection-{worker.name}")
             for worker in self._workers()
         ]
         try:
-            await asyncio.gather(*self._tasks)
+            # Cancelling run() cancels each worker once (through the gather), and then waits
+            # for them to let go of their leases and connections.
+            await asyncio.gather(*tasks, return_exceptions=True)
+        except asyncio.CancelledError:
+            await asyncio.wait(tasks)
+            raise
         finally:
-            for task in self._tasks:
-                task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
             self._tasks = []
 
     def stop(self) -> None:
@@ -148,19 +149,19 @@ class ProjectionEngine:
         if self._stopping is not None:
             self._stopping.set()
         for task in self._tasks:
-            task.cancel()
+            if not task.done() and not task.cancelling():
+                task.cancel()
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[ProjectionEngine]:
         """Run the workers in the background for the duration of the block."""
         task = asyncio.create_task(self.run())
+        await asyncio.sleep(0)  # let run() start its workers
         try:
             yield self
         finally:
             self.stop()
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await task
 
     async def catch_up(self) -> None:
         """Process every async projection up to the current head of the log once, and return
@@ -306,15 +307,29 @@ class ProjectionEngine:
                         await store.get(name, version=projection.version, partition=partition)
                     )
         behind = []
+        readable: bool | None = None
         for record in records:
             if record.checkpoint >= target:
                 continue
+            # Behind the target, but maybe with none of its events in between: then it is
+            # there too — once the log up to the target can be read at all (on PostgreSQL an
+            # open transaction of another session can hold readers back).
+            if readable is None:
+                readable = await self._readable(target)
             types = self._types(record.name, record.version)
-            if await self.events.count_events(
+            if not readable or await self.events.count_events(
                 after=record.checkpoint, until=target, event_types=types
             ):
                 behind.append(_label(record.name, record.version, record.partition))
         return behind
+
+    async def _readable(self, target: Checkpoint) -> bool:
+        """Whether readers of the log can see everything up to `target` yet."""
+        if target == Checkpoint.START:
+            return True
+        before = Checkpoint(target.transaction, max(target.position - 1, 0))
+        page = await self.events.read_all(after=before, limit=1)
+        return page.checkpoint >= target
 
     # --- operating ---------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ stores know).
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,13 @@ from typing import Any
 import pytest
 from projection_shop import OrderRow, registry
 
-from mink_runtime import InMemoryEventStore, InMemoryReadModelRepository, migrations
+from mink_runtime import (
+    InMemoryEventStore,
+    InMemoryReadModelRepository,
+    SQLiteEventStore,
+    SQLiteReadModelRepository,
+    migrations,
+)
 from mink_runtime.ports import EventStore, ReadModelRepository
 
 
@@ -29,7 +36,7 @@ class Backend:
     """A second store over the same storage."""
 
 
-BACKENDS = ["memory"]
+BACKENDS = ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture(scope="session")
@@ -70,6 +77,51 @@ async def open_backend(
 
         yield Backend("memory", store, rows, twin)
         return
-    raise AssertionError(f"unknown backend {name}")
-    for each in opened:  # pragma: no cover
+    tables: dict[str | None, Any] = {}
+    if name == "sqlite":
+        path = tmp_path / "shop.db"
+        shutil.copyfile(sqlite_template, path)
+
+        async def another() -> EventStore:
+            twin = await SQLiteEventStore.open(path, registry=registry)
+            opened.append(twin)
+            return twin
+
+        store = await another()
+
+        async def rows(table: str | None = None) -> Any:
+            if table not in tables:
+                repository = SQLiteReadModelRepository(store, OrderRow, table=table)
+                await repository.create_table()
+                tables[table] = repository
+            return tables[table]
+
+        yield Backend("sqlite", store, rows, another)
+    else:
+        from mink_runtime import PostgresEventStore, PostgresReadModelRepository
+
+        url: str = request.getfixturevalue("postgres_url")
+        schema: str = request.getfixturevalue("clean_postgres")
+
+        async def another() -> EventStore:
+            twin = await PostgresEventStore.connect(url, schema=schema, registry=registry)
+            opened.append(twin)
+            return twin
+
+        store = await another()
+
+        async def rows(table: str | None = None) -> Any:
+            if table not in tables:
+                repository = PostgresReadModelRepository(
+                    store, OrderRow, table=table or "order_row", schema=schema
+                )
+                await repository.drop_table()
+                await repository.create_table()
+                tables[table] = repository
+            return tables[table]
+
+        yield Backend("postgres", store, rows, another)
+    for repository in tables.values():
+        await repository.drop_table()
+    for each in opened:
         await each.close()

@@ -58,6 +58,8 @@ def workers(postgres_url: str, clean_postgres: str) -> Iterator[list[subprocess.
         if process.poll() is None:
             process.kill()
         process.wait(10)
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 def start_worker(
