@@ -16,6 +16,7 @@ It talks to storage only through the ports (`EventStore`, `ProjectionStore`,
 `ReadModelRepository`); see docs/concepts/projections.md and docs/concepts/subscriptions.md.
 """
 
+from mink_runtime.application.projections._buffer import BufferedRepository
 from mink_runtime.application.projections._defaults import (
     default_projection_store,
     use_projection_stores,
@@ -29,6 +30,7 @@ from mink_runtime.application.projections._subscription import Subscription
 from mink_runtime.application.projections._worker import WorkerSettings
 
 __all__ = [
+    "BufferedRepository",
     "ConsumerGroup",
     "InlineProjectingStore",
     "OnError",

@@ -86,9 +86,14 @@ class InlineProjectingStore:
             record = await self._projection_store.get(projection.name, version=projection.version)
             if result.checkpoint.transaction == 0 and result.checkpoint <= record.checkpoint:
                 continue  # a repeated (idempotent) append: its events were projected already
-            for event in recorded:
-                if projection.handles_event(event):
-                    await projection.apply(event)
+            try:
+                for event in recorded:
+                    if projection.handles_event(event):
+                        await projection.apply(event)
+                await projection.flush()
+            except BaseException:
+                projection.discard()
+                raise
             await self._advance(projection, result.checkpoint, record.checkpoint)
 
     async def _advance(self, projection: Projection, to: Checkpoint, current: Checkpoint) -> None:

@@ -52,6 +52,7 @@ async def live(
         for event in events:
             if folded.handles_event(event):
                 await folded.apply(event)
+        await folded.flush()
         return folded
     types = folded.event_types(store.codec.registry)
     after = Checkpoint.START
@@ -61,8 +62,11 @@ async def live(
         )
         for event in page.events:
             if until is not None and event.checkpoint > until:
-                return folded
+                break
             await folded.apply(event)
-        after = page.checkpoint
-        if page.is_end:
-            return folded
+        else:
+            after = page.checkpoint
+            if not page.is_end:
+                continue
+        await folded.flush()
+        return folded

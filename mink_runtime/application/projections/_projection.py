@@ -17,12 +17,15 @@ from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar, Union
 
+from mink_runtime.application.projections._buffer import BufferedRepository
 from mink_runtime.domain import EventRegistry, RecordedEvent
 from mink_runtime.errors import ConfigurationError, ProjectionError, UnknownEventTypeError
+from mink_runtime.ports import ReadModelRepository
 
 __all__ = ["Handler", "OnError", "Projection", "handles", "snake_case"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+M = TypeVar("M")
 
 _MARK = "__mink_handles__"
 
@@ -102,6 +105,26 @@ class Projection:
 
     async def drop(self) -> None:
         """Remove the read model of a retired version (default: nothing)."""
+
+    def buffered(self, repository: ReadModelRepository[M]) -> BufferedRepository[M]:
+        """Wrap a repository so that this projection's writes to it wait for the end of each
+        batch, and are then written together (see `BufferedRepository`):
+        `self.summaries = self.buffered(summaries)` in `__init__`."""
+        buffer = BufferedRepository(repository)
+        self.__dict__.setdefault("_buffers", []).append(buffer)
+        return buffer
+
+    async def flush(self) -> None:
+        """Write what a batch buffered: the engine calls it at the end of each batch, inside
+        its transaction, before the checkpoint moves (default: flush the `buffered`
+        repositories). Override it to write batched changes of your own."""
+        for buffer in self.__dict__.get("_buffers", ()):
+            await buffer.flush()
+
+    def discard(self) -> None:
+        """Forget what a failed batch buffered (its transaction rolled back)."""
+        for buffer in self.__dict__.get("_buffers", ()):
+            buffer.discard()
 
     # --- what the engine uses ------------------------------------------------------------
 

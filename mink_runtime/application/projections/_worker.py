@@ -199,14 +199,18 @@ class Worker:
     async def _apply(self, page: LogSlice, checkpoint: Checkpoint) -> Checkpoint:
         """Apply a batch with its checkpoint; the new checkpoint."""
         events = self._mine(page.events)
+        projection = self.projection
         try:
             async with self.store.transaction():
                 for event in events:
-                    await self.projection.apply(event)
+                    await projection.apply(event)
+                await projection.flush()
                 await self._save(page.checkpoint, checkpoint)
         except (*TRANSIENT, CheckpointConflictError):
+            projection.discard()
             raise
         except Exception:
+            projection.discard()
             return await self._apply_singly(events, page.checkpoint, checkpoint)
         self._count(len(events))
         if self._on_batch is not None:
@@ -224,10 +228,13 @@ class Worker:
                 try:
                     async with self.store.transaction():
                         await self.projection.apply(event)
+                        await self.projection.flush()
                         await self._save(event.checkpoint, checkpoint)
                 except (*TRANSIENT, CheckpointConflictError):
+                    self.projection.discard()
                     raise
                 except Exception as error:
+                    self.projection.discard()
                     if attempts < self.projection.retries:
                         await asyncio.sleep(self._backoff(attempts))
                         continue
