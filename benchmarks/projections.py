@@ -27,7 +27,7 @@ from typing import Any
 from benchmarks import _raw_postgres as raw
 from benchmarks._core_bench import CoreBench, Result, load_average
 from benchmarks._harness import Options, Progress, Side, percentile, rate
-from benchmarks._model import ItemAdded, item
+from benchmarks._model import REGISTRY, ItemAdded, item
 from benchmarks._report import Context, FigureSpec, Goal, Report
 from benchmarks._suite import Suite
 
@@ -48,6 +48,11 @@ class CartLine:
     sku: str
     quantity: int
     unit_price_cents: int
+
+
+@dataclass(frozen=True)
+class _Other:
+    note: str
 
 
 def _projection_class(name: str, *, buffered: bool = True) -> type[Any]:
@@ -86,7 +91,12 @@ def _upsert_sql(table: str) -> str:
 
 def catch_up(bench: CoreBench, spec: FigureSpec) -> Result:
     """1. Events/s of an async projection catching up, against the raw loop."""
-    from mink_runtime import PostgresReadModelRepository, ProjectionEngine
+    from mink_runtime import (
+        EventRegistry,
+        PostgresEventStore,
+        PostgresReadModelRepository,
+        ProjectionEngine,
+    )
 
     n = bench.size(30_000, 4_000)
     store = bench.store
@@ -118,12 +128,20 @@ def catch_up(bench: CoreBench, spec: FigureSpec) -> Result:
         "ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position"
     )
 
-    def side(buffered: bool) -> Callable[[int], float]:
+    # The same store with a registry that knows one more event type: the projection then
+    # reads through the store's event-type filter instead of the whole log.
+    wider = EventRegistry()
+    wider.merge(REGISTRY)
+    wider.register(_Other, name="bench.Other")
+    filtered_store = bench.run(PostgresEventStore.connect(bench.url, schema=schema, registry=wider))
+    bench.on_close(lambda: bench.run(filtered_store.close()))
+
+    def side(buffered: bool, *, filtered: bool = False) -> Callable[[int], float]:
         def trial(t: int) -> float:
             admin.execute(f"TRUNCATE {schema}.bench_cart_lines")
-            name = f"bench_carts_{'b' if buffered else 'e'}{t + 1}"
-            projection = _projection_class(name, buffered=buffered)(rows)
-            engine = ProjectionEngine(store, [projection])
+            tag = ("b" if buffered else "e") + ("f" if filtered else "")
+            projection = _projection_class(f"bench_carts_{tag}{t + 1}", buffered=buffered)(rows)
+            engine = ProjectionEngine(filtered_store if filtered else store, [projection])
             start = time.perf_counter_ns()
             bench.run(engine.catch_up())
             elapsed = time.perf_counter_ns() - start
@@ -164,6 +182,7 @@ def catch_up(bench: CoreBench, spec: FigureSpec) -> Result:
         Side("mink", side(buffered=True)),
         Side("raw", baseline),
         Side("per_event", side(buffered=False)),
+        Side("filtered", side(buffered=True, filtered=True)),
     )
     figure = spec.measured(
         stats["mink"],
@@ -183,7 +202,15 @@ def catch_up(bench: CoreBench, spec: FigureSpec) -> Result:
             unit="events/s",
             stats=stats["per_event"],
             note="a round trip per event inside the batch's transaction",
-        )
+        ),
+        Context(
+            key=f"{spec.key}.filtered",
+            name="buffered, reading through the store's event-type filter",
+            unit="events/s",
+            stats=stats["filtered"],
+            note="the registry knows another event type, so the projection's reads filter by "
+            "type (the figure's projection handles every known type and reads the whole log)",
+        ),
     ]
     return figure, context
 

@@ -26,7 +26,7 @@ from mink_runtime.application.projections._defaults import default_projection_st
 from mink_runtime.application.projections._inline import InlineProjectingStore
 from mink_runtime.application.projections._live import live
 from mink_runtime.application.projections._projection import Projection
-from mink_runtime.application.projections._worker import Worker, WorkerSettings
+from mink_runtime.application.projections._worker import Worker, WorkerSettings, log_readable_to
 from mink_runtime.domain import (
     AppendResult,
     Checkpoint,
@@ -312,24 +312,15 @@ class ProjectionEngine:
             if record.checkpoint >= target:
                 continue
             # Behind the target, but maybe with none of its events in between: then it is
-            # there too — once the log up to the target can be read at all (on PostgreSQL an
-            # open transaction of another session can hold readers back).
+            # there too — once the log up to the target can be read at all.
             if readable is None:
-                readable = await self._readable(target)
+                readable = await log_readable_to(self.events, target)
             types = self._types(record.name, record.version)
             if not readable or await self.events.count_events(
                 after=record.checkpoint, until=target, event_types=types
             ):
                 behind.append(_label(record.name, record.version, record.partition))
         return behind
-
-    async def _readable(self, target: Checkpoint) -> bool:
-        """Whether readers of the log can see everything up to `target` yet."""
-        if target == Checkpoint.START:
-            return True
-        before = Checkpoint(target.transaction, max(target.position - 1, 0))
-        page = await self.events.read_all(after=before, limit=1)
-        return page.checkpoint >= target
 
     # --- operating ---------------------------------------------------------------------------
 
@@ -430,6 +421,7 @@ class ProjectionEngine:
 
         if progress is not None:
             progress(0, total)
+        head = await self.events.head()
         for worker, lease in zip(workers, leases, strict=True):
             worker.progress = count
             await worker.follow(
@@ -438,6 +430,7 @@ class ProjectionEngine:
                 once=True,
                 obey_pause=False,
                 status=ProjectionStatus.REBUILDING,
+                until=head,
             )
             await store.set_status(
                 name, ProjectionStatus.STOPPED, version=version, partition=worker.partition

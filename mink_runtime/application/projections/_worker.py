@@ -34,9 +34,15 @@ from mink_runtime.domain import (
 from mink_runtime.errors import CheckpointConflictError, ProjectionFailedError
 from mink_runtime.ports import EventStore, Lease, ProjectionStore
 
-__all__ = ["Worker", "WorkerSettings"]
+__all__ = ["Worker", "WorkerSettings", "log_readable_to", "reached"]
 
 log = logging.getLogger("mink.projections")
+
+_ONCE_POLL = 0.05
+"""Seconds between reads while a run `once` waits for the log to become readable."""
+_ONCE_PATIENCE = 60.0
+"""Seconds a run `once` waits for the log up to the head to become readable (on PostgreSQL a
+long transaction of another session holds readers back)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -77,8 +83,16 @@ class Worker:
         self.partitions = projection.partitions
         self.settings = settings
         self.event_types = projection.event_types(store.codec.registry)
+        # A projection of every event type the registry knows reads the log unfiltered (the
+        # store's fastest read) and passes over the few events of other types itself.
+        known = {entry.name for entry in store.codec.registry}
+        self._wanted = frozenset(self.event_types)
+        self._read_types: list[str] | None = (
+            None if known and self._wanted >= known else self.event_types
+        )
         self._newest_version = newest_version
         self._on_batch = on_batch
+        self._once_deadline: float | None = None
         self._status: ProjectionStatus | None = None
         self.progress: Callable[[int], None] | None = None
         """Called with the number of events each applied batch held (for rebuilds)."""
@@ -132,7 +146,7 @@ class Worker:
                 ) as lease:
                     if lease is None:
                         return False
-                    await self.follow(lease, None, once=True)
+                    await self.follow(lease, None, once=True, until=await self.store.head())
                     return True
             except TRANSIENT:
                 attempt += 1
@@ -148,8 +162,10 @@ class Worker:
         once: bool = False,
         obey_pause: bool = True,
         status: ProjectionStatus | None = None,
+        until: Checkpoint | None = None,
     ) -> None:
-        """Catch up and follow the log while the lease is held (until the end with `once`)."""
+        """Catch up and follow the log while the lease is held; with `once`, only until the
+        end of the log (at least up to `until`, waiting a while for it to become readable)."""
         record = await self.projections.get(
             self.name, version=self.version, partition=self.partition
         )
@@ -170,7 +186,7 @@ class Worker:
                     page = await self.store.read_all(
                         after=checkpoint,
                         limit=self.projection.batch_size,
-                        event_types=self.event_types,
+                        event_types=self._read_types,
                     )
                     if page.events or page.checkpoint > checkpoint:
                         if not page.is_end or self._status is not ProjectionStatus.RUNNING:
@@ -184,6 +200,9 @@ class Worker:
                         await self._set_status(ProjectionStatus.RUNNING)
                         await self._caught_up(control.active_version)
                     if once:
+                        if not await self._done(checkpoint, until):
+                            await watch.wait(_ONCE_POLL)
+                            continue
                         if status is None:
                             await self._set_status(ProjectionStatus.STOPPED)
                         return
@@ -193,6 +212,21 @@ class Worker:
                 with contextlib.suppress(Exception):
                     await asyncio.shield(self._write_status(ProjectionStatus.STOPPED))
             raise
+
+    async def _done(self, checkpoint: Checkpoint, until: Checkpoint | None) -> bool:
+        """Whether a run `once` has gone far enough: up to `until`, or it waited long enough
+        for the log up to there to become readable."""
+        if until is None or await reached(self.store, checkpoint, until, self.event_types):
+            self._once_deadline = None
+            return True
+        now = asyncio.get_running_loop().time()
+        if self._once_deadline is None:
+            self._once_deadline = now + _ONCE_PATIENCE
+        if now < self._once_deadline:
+            return False
+        log.warning("projection %s: the log up to %s did not become readable", self._label, until)
+        self._once_deadline = None
+        return True
 
     # --- applying batches ------------------------------------------------------------------
 
@@ -284,6 +318,10 @@ class Worker:
         raise ProjectionFailedError(self.name, str(event.event_id), event.type, error) from error
 
     def _mine(self, events: list[RecordedEvent]) -> list[RecordedEvent]:
+        """The events of a batch this worker applies: of its types, in its partition."""
+        if self._read_types is None:
+            wanted = self._wanted
+            events = [e for e in events if e.type in wanted]
         if self.partitions == 1:
             return events
         size, me = self.partitions, self.partition
@@ -358,3 +396,25 @@ class Worker:
 async def _pause(stopping: asyncio.Event, seconds: float) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stopping.wait(), seconds)
+
+
+async def log_readable_to(store: EventStore, target: Checkpoint) -> bool:
+    """Whether readers of the log can see everything up to `target` yet (on PostgreSQL an open
+    transaction of another session can hold them back)."""
+    if target == Checkpoint.START:
+        return True
+    before = Checkpoint(target.transaction, max(target.position - 1, 0))
+    page = await store.read_all(after=before, limit=1)
+    return page.checkpoint >= target
+
+
+async def reached(
+    store: EventStore, checkpoint: Checkpoint, target: Checkpoint, event_types: list[str] | None
+) -> bool:
+    """Whether a reader at `checkpoint` has taken into account everything up to `target`: it is
+    past it, or none of the events in between pass its filter (once they can be read)."""
+    if checkpoint >= target:
+        return True
+    if not await log_readable_to(store, target):
+        return False
+    return not await store.count_events(after=checkpoint, until=target, event_types=event_types)

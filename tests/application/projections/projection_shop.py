@@ -125,3 +125,12 @@ class Counted(Projection):
         events = row.events + 1 if row else 1
         amount = (row.amount if row else 0) + event.amount
         await self.rows.upsert(CountedRow(recorded.stream_id, events, amount, self.pid))
+
+
+class BufferedOrders(Orders):
+    """Orders whose writes wait for the end of each batch."""
+
+    name = "buffered_orders"
+
+    def __init__(self, rows: ReadModelRepository[OrderRow]) -> None:
+        super().__init__(self.buffered(rows))
