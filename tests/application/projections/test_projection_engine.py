@@ -11,6 +11,7 @@ from projection_shop import OrderRow, Orders, Paid, Placed, SkippingOrders, Tota
 from mink_runtime import (
     Checkpoint,
     ConfigurationError,
+    NewEvent,
     Projection,
     ProjectionEngine,
     ProjectionFailedError,
@@ -19,6 +20,7 @@ from mink_runtime import (
     handles,
     live,
     projection_store_for,
+    uuid7,
 )
 from mink_runtime.testing._event_store_contract import log_readable
 
@@ -337,3 +339,21 @@ async def _until(engine: ProjectionEngine, check: object, timeout: float = 10.0)
             return
         await asyncio.sleep(0.02)
     raise AssertionError(f"not reached: {await engine.status()}")
+
+
+async def test_an_idempotent_repeat_of_an_append_is_not_projected_again(
+    backend: Backend,
+) -> None:
+    """Repeating an append with the same event ids (a retry) runs no inline handler twice."""
+    if backend.name == "postgres":
+        pytest.skip("on PostgreSQL inline handlers must be idempotent (docs/adr/0009)")
+    rows = await backend.rows()
+    engine = ProjectionEngine(backend.store, inline=[Orders(rows)])
+    placed = NewEvent(data=Placed("r1", 1), event_id=uuid7())
+    paid = NewEvent(data=Paid("r1"), event_id=uuid7())
+    await engine.store.append("order-r1", [placed])
+    await engine.store.append("order-r1", [paid], expected_version=1)
+    await engine.store.append("order-r1", [paid], expected_version=1)  # the retry
+    row = await rows.get("r1")
+    assert row is not None
+    assert (row.paid, row.events) == (True, 2)

@@ -145,3 +145,28 @@ async def test_a_standby_worker_takes_over_when_the_active_one_dies(
     assert after == {standby.pid}  # each of the 13 rows was written again by the standby
     found = {r.id: (r.events, r.amount) for r in await rows.find()}  # type: ignore[attr-defined]
     assert found == await expected_rows(store)
+
+
+async def test_a_worker_process_obeys_a_pause_from_this_process(
+    store: EventStore, rows: object, postgres_url: str, clean_postgres: str, workers: list
+) -> None:
+    """Pause and resume are rows a worker in another process reads before each batch."""
+    worker = start_worker(postgres_url, clean_postgres, workers)
+    assert await read_line(worker) == "STARTED"
+    operator = ProjectionEngine(store)
+    await place_orders(store, 13)
+    await operator.wait_for(await store.head(), names=["counted"], timeout=60)
+    await operator.pause("counted")
+    deadline = time.monotonic() + 30
+    while (await operator.status("counted"))[0].status.value != "paused":
+        assert time.monotonic() < deadline, await operator.status("counted")
+        await asyncio.sleep(0.05)
+    await place_orders(store, 13, start=13)
+    await asyncio.sleep(0.5)
+    [report] = await operator.status("counted")
+    assert report.paused
+    assert report.lag == 13
+    await operator.resume("counted")
+    await operator.wait_for(await store.head(), names=["counted"], timeout=60)
+    found = {r.id: (r.events, r.amount) for r in await rows.find()}  # type: ignore[attr-defined]
+    assert found == await expected_rows(store)
