@@ -7,7 +7,9 @@ from dataclasses import dataclass
 import pytest
 
 from mink_runtime import (
+    ConfigurationError,
     EventRegistry,
+    InMemoryEventStore,
     InMemoryReadModelRepository,
     OnError,
     Projection,
@@ -80,3 +82,16 @@ async def test_a_failing_handler_raises_or_is_dead_lettered() -> None:
     await lenient.given(Deposited(-1), Deposited(2), stream="account-1")
     assert [letter.stream_version for letter in await lenient.dead_letters()] == [1]
     assert await lenient.projection.balances.get("account-1") == Balance("account-1", 2)
+
+
+async def test_the_plugin_fixture_builds_a_scenario_over_mink_store(
+    projection_scenario: object, mink_store: object
+) -> None:
+    """`projection_scenario(projection)` builds the projection over the test's `mink_store`
+    (whose default registry does not know this module's events: a clear error)."""
+    with pytest.raises(ConfigurationError, match="does not know"):
+        projection_scenario(build)  # type: ignore[operator]  # mink_store: the default registry
+    store = InMemoryEventStore(registry=registry)
+    other = ProjectionScenario(build, store=store)
+    await other.given(Deposited(4), stream="account-9")
+    assert await other.projection.balances.get("account-9") == Balance("account-9", 4)
