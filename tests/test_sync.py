@@ -268,3 +268,17 @@ def test_open_store_gives_the_blocking_twin_of_the_store_a_url_names(tmp_path: P
         assert isinstance(store, sync.SQLiteEventStore)
         store.append("account-1", [Deposited(5)])
         assert [t.type for t in store.event_types()] == ["sync.Deposited"]
+
+
+def test_a_blocking_watch_is_woken_by_a_commit_from_another_thread(tmp_path: Path) -> None:
+    """A reader thread waits on a blocking watch; an append from another thread wakes it,
+    and `count_events` counts what is there."""
+    with sync.SQLiteEventStore.open(tmp_path / "w.db", migrate=True, registry=registry) as store:
+        with store.watch() as watch:
+            assert watch.wait(0.01) is False
+            writer = threading.Thread(target=store.append, args=("account-1", [Deposited(5)]))
+            writer.start()
+            assert watch.wait(20.0) is True
+            writer.join()
+        assert store.count_events() == 1
+        assert store.count_events(event_types=["sync.Withdrawn"]) == 0

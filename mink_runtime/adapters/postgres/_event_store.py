@@ -7,6 +7,8 @@
   transaction (`pg_snapshot_xmin`), so that a reader never skips an event that commits late and
   writers never take a table lock (docs/adr/0002).
 - Stream reads are never gated, and honour truncation, max count and max age in one query.
+- `watch()` wakes readers of the log after commits: this process's at once, other processes'
+  by LISTEN/NOTIFY sent after the commit, off the append's path (`_wakeups`, ADR 0010).
 """
 
 from __future__ import annotations

@@ -11,25 +11,17 @@ create it, when `expected` is the start), and count what changed. Two workers ra
 row queue on its row lock; the second then finds the checkpoint moved, changes nothing, and
 gets `CheckpointConflictError`, so its batch rolls back.
 
-**Leases.** A lease is a session advisory lock, `pg_try_advisory_lock(key)`, on a connection
-of its own (not one of the pool's), keyed by a stable 64-bit hash of (schema, tenant,
-projection, version, partition). A waiting worker tries again every 0.1 s. When the holder's
-process dies, its connection closes and the server releases the lock: a standby takes over at
-its next try. `held()` asks the server whether the lease's session still holds the lock, and
-is False once the connection is lost.
+**Leases** are session advisory locks on connections of their own (see `_lease`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import builtins
-import contextlib
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, replace
 from typing import Any, Self
 
-import psycopg
 from psycopg import AsyncConnection
 
 from mink_runtime.adapters._ambient import ambient
@@ -39,11 +31,10 @@ from mink_runtime.adapters._projections import (
     lease_hash,
     lease_name,
     parse_status,
-    poll_for,
 )
-from mink_runtime.adapters.postgres._dedicated import connect_beside
 from mink_runtime.adapters.postgres._errors import translate_errors
 from mink_runtime.adapters.postgres._event_store import Pool, PostgresEventStore
+from mink_runtime.adapters.postgres._lease import AdvisoryLease, leased
 from mink_runtime.domain import (
     Checkpoint,
     DeadLetter,
@@ -67,8 +58,6 @@ _KEY = (
     "tenant_id = %(tenant)s AND name = %(name)s AND version = %(version)s "
     "AND partition = %(partition)s"
 )
-_HELD_TIMEOUT = 5.0
-"""Seconds `held()` waits for the server before counting the lease as lost."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,7 +319,7 @@ class PostgresProjectionStore:
 
     def lease(
         self, name: str, *, version: int = 1, partition: int = 0, wait: float | None = None
-    ) -> AbstractAsyncContextManager[_AdvisoryLease | None]:
+    ) -> AbstractAsyncContextManager[AdvisoryLease | None]:
         """The right to be the one worker of a projection (version, partition), or None when
         another holds it and `wait` seconds ran out; see `ProjectionStore.lease`.
 
@@ -340,8 +329,8 @@ class PostgresProjectionStore:
         """
         check_lease_wait(wait)
         number = lease_hash("lease", self._schema, self.tenant_id, name, version, partition)
-        lease = _AdvisoryLease(self._pool, number, lease_name(name, version, partition))
-        return _leased(lease, wait, self._schema)
+        lease = AdvisoryLease(self._pool, number, lease_name(name, version, partition))
+        return leased(lease, wait, self._schema)
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -376,85 +365,6 @@ class PostgresProjectionStore:
                 cursor = await connection.execute(sql, params)
                 row: tuple[Any, ...] | None = await cursor.fetchone()
         return row
-
-
-class _AdvisoryLease:
-    """A lease held as a session advisory lock on a connection of its own."""
-
-    def __init__(self, pool: Pool, number: int, key: str) -> None:
-        self._pool = pool
-        self._number = number
-        self._key = key
-        self._connection: AsyncConnection[Any] | None = None
-
-    @property
-    def key(self) -> str:
-        return self._key
-
-    async def take(self) -> bool:
-        connection = self._connection
-        if connection is None or connection.closed:
-            connection = self._connection = await connect_beside(self._pool)
-        cursor = await connection.execute("SELECT pg_try_advisory_lock(%s)", (self._number,))
-        row = await cursor.fetchone()
-        return bool(row and row[0])
-
-    async def held(self) -> bool:
-        """Whether the lease's session still holds the lock (False once its connection was
-        lost, or the server did not answer within a few seconds)."""
-        connection = self._connection
-        if connection is None or connection.closed:
-            return False
-        number = self._number & 0xFFFF_FFFF_FFFF_FFFF
-        try:
-            async with asyncio.timeout(_HELD_TIMEOUT):
-                cursor = await connection.execute(
-                    """
-                    SELECT EXISTS (
-                        SELECT FROM pg_locks
-                         WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted
-                           AND objsubid = 1 AND classid = %s::bigint::oid
-                           AND objid = %s::bigint::oid
-                    )
-                    """,
-                    (number >> 32, number & 0xFFFF_FFFF),
-                )
-                row = await cursor.fetchone()
-        except (psycopg.Error, OSError, TimeoutError):
-            await self.release()
-            return False
-        return bool(row and row[0])
-
-    async def release(self) -> None:
-        """Unlock and close the connection (closing alone would release it too)."""
-        connection, self._connection = self._connection, None
-        if connection is None:
-            return
-        with contextlib.suppress(psycopg.Error, OSError):
-            if not connection.closed:
-                await connection.execute("SELECT pg_advisory_unlock(%s)", (self._number,))
-        with contextlib.suppress(psycopg.Error, OSError):
-            await connection.close()
-
-
-@asynccontextmanager
-async def _leased(
-    lease: _AdvisoryLease, wait: float | None, schema: str
-) -> AsyncIterator[_AdvisoryLease | None]:
-    try:
-        with translate_errors(schema=schema):
-            taken = await poll_for(lease.take, wait)
-    except BaseException:
-        await lease.release()
-        raise
-    if not taken:
-        await lease.release()
-        yield None
-        return
-    try:
-        yield lease
-    finally:
-        await lease.release()
 
 
 def _record(row: tuple[Any, ...]) -> ProjectionRecord:

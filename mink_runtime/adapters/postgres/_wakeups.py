@@ -6,10 +6,11 @@ One `Wakeups` serves a store and its tenant views:
 - **Local commits** wake this process's watches directly, the moment the commit returned.
 - **Other processes** learn of them by `NOTIFY mink_events_<schema>`, sent by a notifier task
   on a connection of its own, *after* the commit: the append's statement stays one round trip
-  and never waits for the notification. Commits that land while a `NOTIFY` is in flight are
-  coalesced into the next one, so a burst of commits costs one or two notifications, not one
-  each. The notifying session runs with `synchronous_commit = off`: a lost notification costs
-  a poll, never an event. The listener skips the notifier's own notifications: this process's
+  and never waits for the notification. The first commit after a quiet spell is announced at
+  once; during a burst, commits are coalesced into one notification per `NOTIFY_INTERVAL`
+  (5 ms), so a busy writer pays for a notification every few milliseconds, not one per commit.
+  The notifying session runs with `synchronous_commit = off`: a lost notification costs a
+  poll, never an event. The listener skips the notifier's own notifications: this process's
   watches were woken already.
 - **Readers** share one `LISTEN` connection per store, opened by the first `watch()` and kept
   for a while after the last one closes (a worker opens a watch per wait; the connection
@@ -35,14 +36,18 @@ from psycopg_pool import AsyncConnectionPool
 from mink_runtime.adapters._watch import LocalWatch, Watches
 from mink_runtime.adapters.postgres._dedicated import connect_beside
 
-__all__ = ["Wakeups", "channel_of"]
+__all__ = ["NOTIFY_INTERVAL", "Wakeups", "channel_of"]
 
 _LINGER = 30.0
 """Seconds the LISTEN connection stays open after the last watch closed."""
 _READY_WAIT = 5.0
 """Seconds a new watch waits for the LISTEN connection before relying on polls alone."""
+NOTIFY_INTERVAL = 0.005
+"""Seconds between two notifications of one store during a burst of commits."""
 _NOTIFY_RETRY = 1.0
 """Seconds the notifier waits after failing to reach the server before trying again."""
+_CLOSE_WAIT = 2.0
+"""Seconds `close()` gives the notifier to send what is due."""
 
 
 def channel_of(schema: str) -> str:
@@ -66,6 +71,8 @@ class Wakeups:
         self._notify_after = 0.0
         self._listen_task: asyncio.Task[None] | None = None
         self._listening = asyncio.Event()
+        self._unreachable = False
+        """A watch waited for LISTEN in vain; the next ones do not wait until it is back."""
         self._linger: asyncio.TimerHandle | None = None
         self._closed = False
 
@@ -84,9 +91,11 @@ class Wakeups:
     async def _notify(self) -> None:
         loop = asyncio.get_running_loop()
         try:
-            while self._pending and not self._closed:
-                if loop.time() < self._notify_after:  # the server was unreachable a moment ago
-                    await asyncio.sleep(self._notify_after - loop.time())
+            while self._pending:
+                # The first commit after a quiet spell is announced at once; during a burst,
+                # one notification per interval announces all of the interval's commits.
+                if (delay := self._notify_after - loop.time()) > 0:
+                    await asyncio.sleep(delay)
                 self._pending = False
                 try:
                     connection = self._notifier
@@ -95,8 +104,9 @@ class Wakeups:
                         self._notifier_pid = connection.info.backend_pid
                         await connection.execute("SET synchronous_commit TO off")
                     await connection.execute(self._notify_sql)
+                    self._notify_after = loop.time() + NOTIFY_INTERVAL
                 except (psycopg.Error, OSError):
-                    # Readers elsewhere poll meanwhile; try again with the next commit.
+                    # Readers elsewhere poll meanwhile; try again with a later commit.
                     await self._close_notifier()
                     self._notify_after = loop.time() + _NOTIFY_RETRY
         finally:
@@ -116,9 +126,14 @@ class Wakeups:
         async with self.local.watch() as watch:
             if not self._closed:
                 self._start_listening()
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(_READY_WAIT):
-                        await self._listening.wait()
+                # Wait for LISTEN, so that commits of other processes from now on wake this
+                # watch; while the server is unreachable, watches rely on polls at once.
+                if not self._listening.is_set() and not self._unreachable:
+                    try:
+                        async with asyncio.timeout(_READY_WAIT):
+                            await self._listening.wait()
+                    except TimeoutError:
+                        self._unreachable = True
             try:
                 yield watch
             finally:
@@ -151,6 +166,7 @@ class Wakeups:
             try:
                 await connection.execute(f"LISTEN {self.channel}")
                 self._listening.set()
+                self._unreachable = False
                 if reconnecting:  # notifications may have been missed while it was down
                     self.local.wake()
                 backoff = 0.1
@@ -167,11 +183,16 @@ class Wakeups:
     # --- closing -------------------------------------------------------------------------
 
     async def close(self) -> None:
-        """Stop the listener and the notifier and close their connections."""
+        """Send the last notification still due (a short-lived process's commits must reach
+        the readers too), then stop the listener and the notifier and close their
+        connections."""
         self._closed = True
         if self._linger is not None:
             self._linger.cancel()
             self._linger = None
+        notifying = self._notify_task
+        if notifying is not None and not notifying.done():
+            await asyncio.wait([notifying], timeout=_CLOSE_WAIT)
         for task in (self._listen_task, self._notify_task):
             if task is not None and not task.done():
                 task.cancel()

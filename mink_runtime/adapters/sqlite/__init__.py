@@ -11,8 +11,9 @@ async with store:
 The modules behind it: `_event_store` (the store), `_append` and `_transaction` (writing),
 `_connection` (connections, locking, busy waits), `_sql` (statements), `_rows` (row formats),
 `_schema` (migrations and the schema check), `_snapshot_store`, `_idempotency_store`,
-`_projection_store` (checkpoints, leases and dead letters of projections), `_errors` (the
-`sqlite3` edge), `_read_model_repository` (read models in tables of the same database).
+`_projection_store` (checkpoints, switches and dead letters of projections), `_lease` (one
+worker per projection), `_errors` (the `sqlite3` edge), `_read_model_repository` (read models
+in tables of the same database).
 """
 
 from mink_runtime.adapters.sqlite._event_store import SQLiteEventStore

@@ -8,24 +8,15 @@ its batch's read-model changes; outside one, each write is a short transaction o
 Moving a checkpoint is a compare-and-set inside that write transaction. SQLite has one writer
 at a time, so no other worker can move the row between the check and the update.
 
-**Leases.** A lease is an exclusive `flock` on a side file next to the database
-(`<db>.lease-<key>`, one per projection, version and partition, left in place). The kernel
-releases it when the holding process dies, however it dies, so a standby worker takes over
-at its next attempt. Locks of one database in one process also exclude each other: each lease
-opens the file anew. An in-memory database (":memory:") lives in one process only, so its
-leases are a set of names in that process.
+**Leases** are locks on side files of the database (see `_lease`).
 """
 
 from __future__ import annotations
 
 import builtins
-import contextlib
-import fcntl
-import os
 import sqlite3
-import weakref
-from collections.abc import AsyncIterator, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from typing import Any, Self
 
@@ -37,10 +28,10 @@ from mink_runtime.adapters._projections import (
     lease_hash,
     lease_name,
     parse_status,
-    poll_for,
 )
 from mink_runtime.adapters.sqlite._connection import SQLiteDatabase
 from mink_runtime.adapters.sqlite._event_store import SQLiteEventStore
+from mink_runtime.adapters.sqlite._lease import FileLease, MemoryLease, leased
 from mink_runtime.adapters.sqlite._rows import from_utc_text, now_text, utc_text
 from mink_runtime.domain import (
     Checkpoint,
@@ -60,9 +51,6 @@ _LETTER = (
     "checkpoint_position, event_type, error, attempts, failed_at"
 )
 _KEY = "tenant_id = ? AND name = ? AND version = ? AND partition = ?"
-
-_memory_leases: weakref.WeakKeyDictionary[SQLiteDatabase, set[str]] = weakref.WeakKeyDictionary()
-"""The leases held on each in-memory database, by their keys."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,7 +287,7 @@ class SQLiteProjectionStore:
 
     def lease(
         self, name: str, *, version: int = 1, partition: int = 0, wait: float | None = None
-    ) -> AbstractAsyncContextManager[_FileLease | _MemoryLease | None]:
+    ) -> AbstractAsyncContextManager[FileLease | MemoryLease | None]:
         """The right to be the one worker of a projection (version, partition), or None when
         another holds it and `wait` seconds ran out; see `ProjectionStore.lease`.
 
@@ -310,94 +298,12 @@ class SQLiteProjectionStore:
         key = lease_name(name, version, partition)
         number = lease_hash(self._db.sql.schema, self.tenant_id, name, version, partition)
         if self._db.in_memory:
-            return _leased(_MemoryLease(self._db, f"{self.tenant_id}\x1f{key}", key), wait)
+            return leased(MemoryLease(self._db, f"{self.tenant_id}\x1f{key}", key), wait)
         path = f"{self._db.path}.lease-{number & 0xFFFF_FFFF_FFFF_FFFF:016x}"
-        return _leased(_FileLease(path, key), wait)
+        return leased(FileLease(path, key), wait)
 
     async def _write(self, sql: str, values: tuple[Any, ...]) -> None:
         await self._db.write(lambda connection: connection.execute(sql, values), join=True)
-
-
-class _FileLease:
-    """A lease held as an exclusive `flock` on a side file of the database."""
-
-    def __init__(self, path: str, key: str) -> None:
-        self._path = path
-        self._key = key
-        self._fd: int | None = None
-
-    @property
-    def key(self) -> str:
-        return self._key
-
-    async def take(self) -> bool:
-        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:  # BlockingIOError: another holds it
-            os.close(fd)
-            return False
-        self._fd = fd
-        return True
-
-    async def held(self) -> bool:
-        """Whether this process still holds it (and nobody replaced the lock file)."""
-        if self._fd is None:
-            return False
-        try:
-            return os.fstat(self._fd).st_ino == os.stat(self._path).st_ino
-        except OSError:
-            return False
-
-    def release(self) -> None:
-        fd, self._fd = self._fd, None
-        if fd is not None:
-            with contextlib.suppress(OSError):
-                fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
-
-
-class _MemoryLease:
-    """A lease on an in-memory database: a name in the set of that database's leases."""
-
-    def __init__(self, database: SQLiteDatabase, slot: str, key: str) -> None:
-        self._database = database
-        self._slot = slot
-        self._key = key
-        self._taken = False
-
-    @property
-    def key(self) -> str:
-        return self._key
-
-    async def take(self) -> bool:
-        held = _memory_leases.setdefault(self._database, set())
-        if self._slot in held:
-            return False
-        held.add(self._slot)
-        self._taken = True
-        return True
-
-    async def held(self) -> bool:
-        return self._taken and not self._database.closed
-
-    def release(self) -> None:
-        if self._taken:
-            self._taken = False
-            _memory_leases.get(self._database, set()).discard(self._slot)
-
-
-@asynccontextmanager
-async def _leased(
-    lease: _FileLease | _MemoryLease, wait: float | None
-) -> AsyncIterator[_FileLease | _MemoryLease | None]:
-    if not await poll_for(lease.take, wait):
-        yield None
-        return
-    try:
-        yield lease
-    finally:
-        lease.release()
 
 
 def _pair(checkpoint: Checkpoint) -> tuple[int, int]:
