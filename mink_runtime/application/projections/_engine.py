@@ -299,7 +299,10 @@ class ProjectionEngine:
         for name in chosen:
             versions = self._async.get(name)
             if versions is None:
-                records += await store.list(name)
+                stored = await store.list(name)
+                # Not registered here and not stored yet: no worker has begun it, so it has
+                # not processed anything.
+                records += stored or [ProjectionRecord(name=name)]
                 continue
             for projection in versions.values():
                 for partition in range(projection.partitions):

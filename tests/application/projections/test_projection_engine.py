@@ -157,6 +157,13 @@ async def test_wait_for_names_the_projections_behind(backend: Backend) -> None:
     assert caught.value.behind == ("orders",)
 
 
+async def test_wait_for_a_projection_no_worker_has_begun_waits(backend: Backend) -> None:
+    """A named projection with no record yet is behind, not done."""
+    result = await backend.store.append("order-x", [Placed("x", 1)])
+    with pytest.raises(ProjectionTimeoutError, match="not_started"):
+        await ProjectionEngine(backend.store).wait_for(result, names=["not_started"], timeout=0.1)
+
+
 async def test_pause_from_another_engine_holds_the_worker_until_resumed(backend: Backend) -> None:
     """The switch is in the projection store: a worker obeys another engine's pause."""
     rows = await backend.rows()
