@@ -1,13 +1,15 @@
 """What the projection stores of every backend share: lease names and keys, waiting for a
-lease, and the records as rows."""
+lease, and the records as rows (`record_of`, `letter_of`)."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
 
-from mink_runtime.domain import Checkpoint, ProjectionStatus
+from mink_runtime.domain import Checkpoint, DeadLetter, ProjectionRecord, ProjectionStatus
 from mink_runtime.errors import ConfigurationError
 
 __all__ = [
@@ -16,8 +18,10 @@ __all__ = [
     "checkpoint_of",
     "lease_hash",
     "lease_name",
+    "letter_of",
     "parse_status",
     "poll_for",
+    "record_of",
 ]
 
 LEASE_POLL = 0.1
@@ -75,3 +79,58 @@ def parse_status(text: str) -> ProjectionStatus:
 def checkpoint_of(transaction: int, position: int) -> Checkpoint:
     """A stored checkpoint pair as a `Checkpoint` (START for 0/0)."""
     return Checkpoint(transaction, position) if transaction or position else Checkpoint.START
+
+
+def _as_is(value: Any) -> datetime | None:
+    return value  # type: ignore[no-any-return]
+
+
+def record_of(
+    row: tuple[Any, ...], time: Callable[[Any], datetime | None] = _as_is
+) -> ProjectionRecord:
+    """A `projections` row (name, version, partition, transaction, position, status,
+    last_error, updated_at) as a record; `time` reads the backend's timestamps."""
+    name, version, partition, transaction, position, status, last_error, updated_at = row
+    return ProjectionRecord(
+        name=name,
+        version=version,
+        partition=partition,
+        checkpoint=checkpoint_of(transaction, position),
+        status=parse_status(status),
+        last_error=last_error,
+        updated_at=time(updated_at),
+    )
+
+
+def letter_of(row: tuple[Any, ...], time: Callable[[Any], datetime | None] = _as_is) -> DeadLetter:
+    """A `dead_letters` row (id, projection, version, event_id, stream_id, stream_version,
+    transaction, position, event_type, error, attempts, failed_at) as a dead letter."""
+    (
+        letter_id,
+        projection,
+        version,
+        event_id,
+        stream_id,
+        stream_version,
+        transaction,
+        position,
+        event_type,
+        error,
+        attempts,
+        failed_at,
+    ) = row
+    failed = time(failed_at)
+    assert failed is not None
+    return DeadLetter(
+        id=letter_id,
+        projection=projection,
+        version=version,
+        event_id=event_id,
+        stream_id=stream_id,
+        stream_version=stream_version,
+        checkpoint=checkpoint_of(transaction, position),
+        event_type=event_type,
+        error=error,
+        attempts=attempts,
+        failed_at=failed,
+    )

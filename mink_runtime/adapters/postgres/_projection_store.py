@@ -30,7 +30,8 @@ from mink_runtime.adapters._projections import (
     checkpoint_of,
     lease_hash,
     lease_name,
-    parse_status,
+    letter_of,
+    record_of,
 )
 from mink_runtime.adapters.postgres._errors import translate_errors
 from mink_runtime.adapters.postgres._event_store import Pool, PostgresEventStore
@@ -192,7 +193,7 @@ class PostgresProjectionStore:
         row = await self._fetch_one(self._sql.get, self._key(name, version, partition))
         if row is None:
             return ProjectionRecord(name=name, version=version, partition=partition)
-        return _record(row)
+        return record_of(row)
 
     async def list(self, name: str | None = None) -> builtins.list[ProjectionRecord]:
         async with self._pool.connection() as connection:
@@ -201,7 +202,7 @@ class PostgresProjectionStore:
                     self._sql.list, {"tenant": self.tenant_id, "name": name}
                 )
                 rows = await cursor.fetchall()
-        return [_record(row) for row in rows]
+        return [record_of(row) for row in rows]
 
     async def save_checkpoint(
         self,
@@ -304,7 +305,7 @@ class PostgresProjectionStore:
             with translate_errors(schema=self._schema):
                 cursor = await connection.execute(self._sql.letters, params)
                 rows = await cursor.fetchall()
-        return [_letter(row) for row in rows]
+        return [letter_of(row) for row in rows]
 
     async def remove_dead_letters(self, ids: Sequence[int]) -> int:
         if not ids:
@@ -365,46 +366,3 @@ class PostgresProjectionStore:
                 cursor = await connection.execute(sql, params)
                 row: tuple[Any, ...] | None = await cursor.fetchone()
         return row
-
-
-def _record(row: tuple[Any, ...]) -> ProjectionRecord:
-    name, version, partition, transaction, position, status, last_error, updated_at = row
-    return ProjectionRecord(
-        name=name,
-        version=version,
-        partition=partition,
-        checkpoint=checkpoint_of(transaction, position),
-        status=parse_status(status),
-        last_error=last_error,
-        updated_at=updated_at,
-    )
-
-
-def _letter(row: tuple[Any, ...]) -> DeadLetter:
-    (
-        letter_id,
-        projection,
-        version,
-        event_id,
-        stream_id,
-        stream_version,
-        transaction,
-        position,
-        event_type,
-        error,
-        attempts,
-        failed_at,
-    ) = row
-    return DeadLetter(
-        id=letter_id,
-        projection=projection,
-        version=version,
-        event_id=event_id,
-        stream_id=stream_id,
-        stream_version=stream_version,
-        checkpoint=checkpoint_of(transaction, position),
-        event_type=event_type,
-        error=error,
-        attempts=attempts,
-        failed_at=failed_at,
-    )

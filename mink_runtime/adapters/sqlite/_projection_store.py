@@ -27,7 +27,8 @@ from mink_runtime.adapters._projections import (
     checkpoint_of,
     lease_hash,
     lease_name,
-    parse_status,
+    letter_of,
+    record_of,
 )
 from mink_runtime.adapters.sqlite._connection import SQLiteDatabase
 from mink_runtime.adapters.sqlite._event_store import SQLiteEventStore
@@ -160,12 +161,12 @@ class SQLiteProjectionStore:
         row = await self._db.read(lambda connection: connection.execute(sql, values).fetchone())
         if row is None:
             return ProjectionRecord(name=name, version=version, partition=partition)
-        return _record(row)
+        return record_of(row, from_utc_text)
 
     async def list(self, name: str | None = None) -> list[ProjectionRecord]:
         values, sql = (self.tenant_id, name), self._sql.list
         rows = await self._db.read(lambda connection: connection.execute(sql, values).fetchall())
-        return [_record(row) for row in rows]
+        return [record_of(row, from_utc_text) for row in rows]
 
     async def save_checkpoint(
         self,
@@ -271,7 +272,7 @@ class SQLiteProjectionStore:
     ) -> builtins.list[DeadLetter]:
         values, sql = (self.tenant_id, name, version, max(limit, 0)), self._sql.letters
         rows = await self._db.read(lambda connection: connection.execute(sql, values).fetchall())
-        return [_letter(row) for row in rows]
+        return [letter_of(row, from_utc_text) for row in rows]
 
     async def remove_dead_letters(self, ids: Sequence[int]) -> int:
         if not ids:
@@ -308,46 +309,3 @@ class SQLiteProjectionStore:
 
 def _pair(checkpoint: Checkpoint) -> tuple[int, int]:
     return checkpoint.transaction, checkpoint.position
-
-
-def _record(row: tuple[Any, ...]) -> ProjectionRecord:
-    name, version, partition, transaction, position, status, last_error, updated_at = row
-    return ProjectionRecord(
-        name=name,
-        version=version,
-        partition=partition,
-        checkpoint=checkpoint_of(transaction, position),
-        status=parse_status(status),
-        last_error=last_error,
-        updated_at=from_utc_text(updated_at),
-    )
-
-
-def _letter(row: tuple[Any, ...]) -> DeadLetter:
-    (
-        letter_id,
-        projection,
-        version,
-        event_id,
-        stream_id,
-        stream_version,
-        transaction,
-        position,
-        event_type,
-        error,
-        attempts,
-        failed_at,
-    ) = row
-    return DeadLetter(
-        id=letter_id,
-        projection=projection,
-        version=version,
-        event_id=event_id,
-        stream_id=stream_id,
-        stream_version=stream_version,
-        checkpoint=checkpoint_of(transaction, position),
-        event_type=event_type,
-        error=error,
-        attempts=attempts,
-        failed_at=from_utc_text(failed_at),
-    )
