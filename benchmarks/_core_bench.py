@@ -12,6 +12,7 @@ import os
 import platform
 import sqlite3
 import time
+import traceback
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -21,13 +22,14 @@ import psycopg
 from benchmarks import _raw_postgres as raw
 from benchmarks._harness import Options, Progress, Side, run_trials
 from benchmarks._model import REGISTRY
-from benchmarks._report import Context, Figure, Stats
+from benchmarks._report import Context, Figure, FigureSpec, Report, Stats
 from benchmarks._suite import DatabaseUnreachableError
 
 __all__ = [
     "PER_STREAM",
     "WRITERS",
     "CoreBench",
+    "Measure",
     "Result",
     "streams_of",
     "timed_gather",
@@ -38,6 +40,7 @@ PER_STREAM = 10
 """Single-event appends go to streams of this many events each, with exact expected versions."""
 
 Result = tuple[Figure, list[Context]]
+Measure = Callable[["CoreBench", FigureSpec], Result]
 
 
 class CoreBench:
@@ -194,6 +197,22 @@ class CoreBench:
 
     def size(self, full: int, quick: int) -> int:
         return self.options.size(full, quick)
+
+    def measure_all(self, figures: Iterable[tuple[FigureSpec, Measure]], report: Report) -> None:
+        """Measure the selected figures on fresh tables, into `report`; a figure that fails is
+        reported with its error and the others go on."""
+        for spec, measure in figures:
+            if not self.options.selects(spec.key):
+                continue
+            self.progress(f"{spec.key}: {spec.name}")
+            try:
+                self.reset_tables()
+                figure, context = measure(self, spec)
+            except Exception as error:
+                self.progress(f"{spec.key} failed:\n{traceback.format_exc()}")
+                figure, context = spec.failed(error), []
+            report.figures.append(figure)
+            report.context.extend(context)
 
     def close(self) -> None:
         for closer in reversed(self._closers):

@@ -18,21 +18,18 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks._core_bench import PER_STREAM, CoreBench, Result, load_average, streams_of
+from benchmarks._core_bench import PER_STREAM, CoreBench, Measure, Result, load_average, streams_of
 from benchmarks._harness import Options, Progress, Side, rate, timed_async
 from benchmarks._model import REGISTRY, Cart, item
 from benchmarks._report import Context, FigureSpec, Report, at_least, at_most_added
 from benchmarks._suite import Suite
 
 __all__ = ["FIGURES", "SUITE"]
-
-Measure = Callable[[CoreBench, FigureSpec], Result]
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,18 +249,7 @@ def run(options: Options, progress: Progress) -> Report:
         try:
             if options.selects("pg_command"):
                 report.environment.update(bench.prepare_postgres())
-            for spec, measure in FIGURES:
-                if not options.selects(spec.key):
-                    continue
-                progress(f"{spec.key}: {spec.name}")
-                try:
-                    bench.reset_tables()
-                    figure, context = measure(bench, spec)
-                except Exception as error:
-                    progress(f"{spec.key} failed:\n{traceback.format_exc()}")
-                    figure, context = spec.failed(error), []
-                report.figures.append(figure)
-                report.context.extend(context)
+            bench.measure_all(FIGURES, report)
         finally:
             bench.close()
     report.environment["load_average_after"] = load_average()

@@ -21,11 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-import traceback
-from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks._core_bench import CoreBench, Result, load_average
+from benchmarks._core_bench import CoreBench, Measure, load_average
 from benchmarks._core_reads import pg_load_aggregate, pg_read_all
 from benchmarks._core_sqlite import sqlite_append_one
 from benchmarks._core_writes import (
@@ -41,7 +39,6 @@ from benchmarks._suite import Suite
 
 __all__ = ["FIGURES", "SUITE"]
 
-Measure = Callable[[CoreBench, FigureSpec], Result]
 
 FIGURES: tuple[tuple[FigureSpec, Measure], ...] = (
     (
@@ -92,18 +89,7 @@ def run(options: Options, progress: Progress) -> Report:
         try:
             if any(options.selects(spec.key) for spec, _ in FIGURES if spec.key.startswith("pg_")):
                 report.environment.update(bench.prepare_postgres())
-            for spec, measure in FIGURES:
-                if not options.selects(spec.key):
-                    continue
-                progress(f"{spec.key}: {spec.name}")
-                try:
-                    bench.reset_tables()
-                    figure, context = measure(bench, spec)
-                except Exception as error:
-                    progress(f"{spec.key} failed:\n{traceback.format_exc()}")
-                    figure, context = spec.failed(error), []
-                report.figures.append(figure)
-                report.context.extend(context)
+            bench.measure_all(FIGURES, report)
         finally:
             bench.close()
     report.environment["load_average_after"] = load_average()

@@ -18,14 +18,13 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from benchmarks import _raw_postgres as raw
-from benchmarks._core_bench import CoreBench, Result, load_average
+from benchmarks._core_bench import CoreBench, Measure, Result, load_average
 from benchmarks._harness import Options, Progress, Side, percentile, rate
 from benchmarks._model import REGISTRY, ItemAdded, item
 from benchmarks._report import Context, FigureSpec, Goal, Report
@@ -33,7 +32,6 @@ from benchmarks._suite import Suite
 
 __all__ = ["FIGURES", "SUITE"]
 
-Measure = Callable[[CoreBench, FigureSpec], Result]
 
 BATCH = 500
 PER_STREAM = 20
@@ -324,18 +322,7 @@ def run(options: Options, progress: Progress) -> Report:
         report.environment = bench.describe()
         try:
             report.environment.update(bench.prepare_postgres())
-            for spec, measure in FIGURES:
-                if not options.selects(spec.key):
-                    continue
-                progress(f"{spec.key}: {spec.name}")
-                try:
-                    bench.reset_tables()
-                    figure, context = measure(bench, spec)
-                except Exception as error:
-                    progress(f"{spec.key} failed:\n{traceback.format_exc()}")
-                    figure, context = spec.failed(error), []
-                report.figures.append(figure)
-                report.context.extend(context)
+            bench.measure_all(FIGURES, report)
         finally:
             bench.close()
     report.environment["load_average_after"] = load_average()
