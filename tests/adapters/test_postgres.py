@@ -222,8 +222,13 @@ def test_log_and_stream_reads_walk_an_index_in_order_and_never_sort(
         conn.execute(f"PREPARE probe({arg_types}) AS {sql}")
         args = ", ".join({"text": "''", "text[]": "NULL"}.get(types.get(n, ""), "1") for n in used)
         plan = "\n".join(row[0] for row in conn.execute(f"EXPLAIN EXECUTE probe({args})"))
+    if statement == "read_all_filtered":
+        # The window is an ordered walk of the index; the matches are read within its bounds
+        # only (however the planner reads them, it never goes past the window's end).
+        assert "Index Only Scan using events_global_order" in plan, plan
+        assert 'ROW(transaction_id, "position") <= ROW($' in plan, plan
+        return
     assert "Bitmap" not in plan, plan
     index = "events_stream_version_key" if statement == "read_forward" else "events_global_order"
     assert f"Index Scan using {index}" in plan, plan
-    if statement != "read_all_filtered":  # which sorts at most its window of matches
-        assert "Sort" not in plan.replace("Sort Key", ""), plan
+    assert "Sort" not in plan.replace("Sort Key", ""), plan

@@ -217,20 +217,28 @@ class Statements:
                    AND {_FILTERS}
             """,
             # The matches within the next `window` events, then one summary row: the horizon,
-            # how many events the window held, and where it ended.
+            # how many events the window held, and where it ended. The window is found by its
+            # keys alone; the matches are then read in order up to its end and no further than
+            # `limit` of them, so that a selective filter never drags whole rows it drops.
             read_all_filtered=f"""
                 WITH horizon AS MATERIALIZED (
                     SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin
                 ), scanned AS MATERIALIZED (
-                    SELECT {_INNER_COLUMNS}
+                    SELECT e.transaction_id, e.position
                       FROM {s}.events e, horizon h
                      WHERE {_AFTER} AND {_BELOW_HORIZON}
                      ORDER BY e.transaction_id, e.position
                      LIMIT %(window)s
+                ), last AS MATERIALIZED (
+                    SELECT transaction_id, position FROM scanned
+                     ORDER BY transaction_id DESC, position DESC LIMIT 1
                 ), matched AS (
                     SELECT {_EVENT_COLUMNS}, NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint
-                      FROM scanned e
-                     WHERE {_FILTERS}
+                      FROM {s}.events e
+                     WHERE {_AFTER}
+                       AND (e.transaction_id, e.position)
+                           <= ((SELECT transaction_id FROM last), (SELECT position FROM last))
+                       AND {_FILTERS}
                      ORDER BY e.transaction_id, e.position
                      LIMIT %(limit)s
                 )
@@ -240,10 +248,7 @@ class Statements:
                        NULL, h.xmin::text::bigint, (SELECT count(*) FROM scanned),
                        last.transaction_id::text::bigint, last.position
                   FROM horizon h
-                  LEFT JOIN LATERAL (
-                    SELECT transaction_id, position FROM scanned
-                     ORDER BY transaction_id DESC, position DESC LIMIT 1
-                  ) last ON true
+                  LEFT JOIN last ON true
             """,
             head=f"""
                 SELECT transaction_id::text::bigint, position FROM {s}.events
