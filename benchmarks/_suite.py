@@ -15,8 +15,9 @@ SUITES = {
     "cli": "benchmarks.cli",
     "core": "benchmarks.core",
     "commands": "benchmarks.commands",
+    "projections": "benchmarks.projections",
 }
-"""Suite name → module defining `SUITE`. Later: `projections`."""
+"""Suite name → module defining `SUITE`."""
 
 
 class DatabaseUnreachableError(Exception):

@@ -4,6 +4,7 @@
 from mink_runtime import Aggregate, AggregateRepository, SQLiteEventStore, apply, event
 from mink_runtime import F, Query, SQLiteReadModelRepository, any_of
 from mink_runtime import CommandBus, aggregate_handler, message_context
+from mink_runtime import Projection, ProjectionEngine, Subscription, handles
 ```
 
 `open_store(url)` opens the store a database URL names (SQLite or PostgreSQL).
@@ -22,6 +23,7 @@ from mink_runtime._version import __version__
 from mink_runtime.adapters.memory import (
     InMemoryEventStore,
     InMemoryIdempotencyStore,
+    InMemoryProjectionStore,
     InMemoryReadModelRepository,
     InMemorySnapshotStore,
 )
@@ -39,6 +41,16 @@ from mink_runtime.application.commands import (
     CommandResult,
     aggregate_handler,
 )
+from mink_runtime.application.projections import (
+    ConsumerGroup,
+    OnError,
+    Projection,
+    ProjectionEngine,
+    ProjectionReport,
+    Subscription,
+    handles,
+    live,
+)
 from mink_runtime.domain import (
     Aggregate,
     AllOf,
@@ -46,6 +58,7 @@ from mink_runtime.domain import (
     AppendResult,
     Checkpoint,
     Condition,
+    DeadLetter,
     EventBytesAbove,
     EventCodec,
     EventRegistry,
@@ -61,6 +74,9 @@ from mink_runtime.domain import (
     NewEvent,
     Op,
     Page,
+    ProjectionControl,
+    ProjectionRecord,
+    ProjectionStatus,
     Query,
     RecordedEvent,
     Serializer,
@@ -98,6 +114,7 @@ from mink_runtime.errors import (
     ModelNotFoundError,
     ProjectionError,
     ProjectionFailedError,
+    ProjectionTimeoutError,
     QueryError,
     ReadModelError,
     ReadModelSchemaError,
@@ -115,10 +132,13 @@ from mink_runtime.ports import (
     EventStore,
     EventStoreTransaction,
     IdempotencyStore,
+    Lease,
+    ProjectionStore,
     ReadModelRepository,
     SnapshotStore,
+    Watch,
 )
-from mink_runtime.stores import open_store
+from mink_runtime.stores import open_store, projection_store_for
 
 if TYPE_CHECKING:
     from mink_runtime.adapters.postgres import (
@@ -155,6 +175,8 @@ __all__ = [
     "ConcurrencyError",
     "Condition",
     "ConfigurationError",
+    "ConsumerGroup",
+    "DeadLetter",
     "DuplicateEventError",
     "DuplicateModelError",
     "EventBytesAbove",
@@ -171,9 +193,11 @@ __all__ = [
     "IdempotencyStore",
     "InMemoryEventStore",
     "InMemoryIdempotencyStore",
+    "InMemoryProjectionStore",
     "InMemoryReadModelRepository",
     "InMemorySnapshotStore",
     "JSONSerializer",
+    "Lease",
     "LogSlice",
     "MessageContext",
     "Metadata",
@@ -182,6 +206,7 @@ __all__ = [
     "ModelNotFoundError",
     "MsgpackSerializer",
     "NewEvent",
+    "OnError",
     "Op",
     "Page",
     "PostgresEventStore",
@@ -189,8 +214,16 @@ __all__ = [
     "PostgresProjectionStore",
     "PostgresReadModelRepository",
     "PostgresSnapshotStore",
+    "Projection",
+    "ProjectionControl",
+    "ProjectionEngine",
     "ProjectionError",
     "ProjectionFailedError",
+    "ProjectionRecord",
+    "ProjectionReport",
+    "ProjectionStatus",
+    "ProjectionStore",
+    "ProjectionTimeoutError",
     "Query",
     "QueryError",
     "ReadModelError",
@@ -216,10 +249,12 @@ __all__ = [
     "StreamMetadata",
     "StreamNotFoundError",
     "StreamState",
+    "Subscription",
     "TransactionConflictError",
     "UnknownCommandError",
     "UnknownEventTypeError",
     "ValidationError",
+    "Watch",
     "__version__",
     "aggregate_handler",
     "all_of",
@@ -230,8 +265,11 @@ __all__ = [
     "current_context",
     "default_registry",
     "event",
+    "handles",
+    "live",
     "message_context",
     "open_store",
+    "projection_store_for",
     "uuid7",
 ]
 

@@ -24,7 +24,8 @@ MinkError
 │   └── ReadModelSchemaError      the read model's table is missing or does not fit the model
 ├── ProjectionError               the projection engine could not do what was asked
 │   ├── CheckpointConflictError   another worker moved the checkpoint; the batch rolled back
-│   └── ProjectionFailedError     a handler failed on an event and the projection stops on errors
+│   ├── ProjectionFailedError     a handler failed on an event and the projection stops on errors
+│   └── ProjectionTimeoutError    `wait_for` ran out of time; `.behind` names the projections
 └── CommandError                  a command failed; an unexpected cause is chained
     ├── UnknownCommandError       no handler is registered for the command's type
     ├── ValidationError           the command is invalid; `.problems` lists every problem
@@ -60,6 +61,7 @@ __all__ = [
     "ModelNotFoundError",
     "ProjectionError",
     "ProjectionFailedError",
+    "ProjectionTimeoutError",
     "QueryError",
     "ReadModelError",
     "ReadModelSchemaError",
@@ -296,6 +298,24 @@ class ProjectionFailedError(ProjectionError):
         self.name = name
         self.event_id = event_id
         self.event_type = event_type
+
+
+class ProjectionTimeoutError(ProjectionError, TimeoutError):
+    """`wait_for` ran out of time before every projection had processed the events asked for.
+
+    `behind` names them (`name`, `name@version`, `#partition`); a projection that is paused,
+    faulted or has no worker running never catches up.
+    """
+
+    def __init__(self, target: object, behind: tuple[str, ...], *, seconds: float) -> None:
+        super().__init__(
+            f"after {seconds:g} s these projections had not reached {target}: "
+            f"{', '.join(behind)}; check that a worker runs them and that they are neither "
+            "paused nor faulted (`mink projection status`), or wait longer"
+        )
+        self.target = target
+        self.behind = behind
+        self.seconds = seconds
 
 
 class CommandError(MinkError):

@@ -6,20 +6,62 @@ store = await open_store("postgresql://app@db/app", schema="mink")  # PostgresEv
 ```
 
 The adapter is imported on first use, so that naming a SQLite URL never loads psycopg.
+
+`projection_store_for(store)` gives the projection store of a store's backend; the projection
+engine and durable subscriptions use it when they are given none.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from mink_runtime.adapters.memory import InMemoryEventStore, InMemoryProjectionStore
+from mink_runtime.application.projections import InlineProjectingStore, use_projection_stores
+from mink_runtime.errors import ConfigurationError
 from mink_runtime.migrations import DEFAULT_SCHEMA
 from mink_runtime.urls import backend_of
 
 if TYPE_CHECKING:
     from mink_runtime.domain import EventRegistry, Serializer
-    from mink_runtime.ports import EventStore
+    from mink_runtime.ports import EventStore, ProjectionStore
 
-__all__ = ["open_store"]
+__all__ = ["open_store", "projection_store_for"]
+
+
+def projection_store_for(store: EventStore) -> ProjectionStore:
+    """The projection store of an event store's backend (and tenant): where projections keep
+    their checkpoints, in the same database, so that they commit with the read models.
+
+    Raises:
+        ConfigurationError: the store is of a kind mink has no projection store for; pass
+            `projection_store=` to the engine.
+    """
+    while isinstance(store, InlineProjectingStore):
+        store = store.inner
+    if isinstance(store, InMemoryEventStore):
+        return InMemoryProjectionStore(store)
+    kind = type(store).__name__
+    if kind == "SQLiteEventStore":
+        from mink_runtime.adapters import sqlite as package
+    elif kind == "PostgresEventStore":
+        from mink_runtime.adapters import postgres as package  # type: ignore[no-redef]
+    else:
+        raise ConfigurationError(
+            f"mink has no projection store for a {kind}; pass projection_store=... "
+            "(an implementation of mink_runtime.ports.ProjectionStore)"
+        )
+    wanted = kind.replace("EventStore", "ProjectionStore")
+    factory = getattr(package, wanted, None)
+    if factory is None:
+        raise ConfigurationError(
+            f"this version of mink has no {wanted} yet; use an InMemoryEventStore, "
+            "or pass projection_store=..."
+        )
+    projection_store: ProjectionStore = factory(store)
+    return projection_store
+
+
+use_projection_stores(projection_store_for)
 
 
 async def open_store(

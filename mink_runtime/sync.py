@@ -71,10 +71,14 @@ from mink_runtime.application.commands import (
 from mink_runtime.application.commands import CommandBus as AsyncCommandBus
 from mink_runtime.application.commands import aggregate_handler as async_aggregate_handler
 from mink_runtime.application.commands._handlers import blocking_caller
+from mink_runtime.application.projections import ConsumerGroup, Projection, ProjectionReport
+from mink_runtime.application.projections import ProjectionEngine as AsyncProjectionEngine
+from mink_runtime.application.projections import Subscription as AsyncSubscription
 from mink_runtime.domain import (
     Aggregate,
     AppendResult,
     Checkpoint,
+    DeadLetter,
     EventCodec,
     ExpectedVersion,
     IdempotencyRecord,
@@ -93,6 +97,7 @@ from mink_runtime.domain import (
 from mink_runtime.ports import EventStore as AsyncEventStore
 from mink_runtime.ports import EventStoreTransaction as AsyncEventStoreTransaction
 from mink_runtime.ports import IdempotencyStore as AsyncIdempotencyStore
+from mink_runtime.ports import ProjectionStore as AsyncProjectionStore
 from mink_runtime.ports import ReadModelRepository as AsyncReadModelRepository
 from mink_runtime.ports import SnapshotStore as AsyncSnapshotStore
 from mink_runtime.ports import Watch as AsyncWatch
@@ -117,12 +122,14 @@ __all__ = [
     "PostgresEventStore",
     "PostgresIdempotencyStore",
     "PostgresReadModelRepository",
+    "ProjectionEngine",
     "ReadModelRepository",
     "RedisReadModelRepository",
     "SQLiteEventStore",
     "SQLiteIdempotencyStore",
     "SQLiteReadModelRepository",
     "SnapshotStore",
+    "Subscription",
     "Watch",
     "aggregate_handler",
     "open_store",
@@ -642,3 +649,104 @@ class PostgresIdempotencyStore(IdempotencyStore):
         )
 
         super().__init__(AsyncPostgresIdempotencyStore(store.async_store))  # type: ignore[arg-type]
+
+
+P = TypeVar("P", bound=Projection)
+
+
+class ProjectionEngine:
+    """Blocking twin of `ProjectionEngine`, over a blocking store; see the async engine.
+
+    `run()` blocks the calling thread while the workers run (until interrupted); the operator's
+    calls (`status`, `pause`, `resume`, `rebuild`, `wait_for`, …) and `catch_up()` return.
+    """
+
+    def __init__(
+        self,
+        store: EventStore,
+        projections: Sequence[Projection] = (),
+        *,
+        inline: Sequence[Projection] = (),
+        projection_store: AsyncProjectionStore | None = None,
+        **options: Any,
+    ) -> None:
+        self.async_engine = AsyncProjectionEngine(
+            store.async_store,
+            projections,
+            inline=inline,
+            projection_store=projection_store,
+            **options,
+        )
+        """The async engine behind this twin."""
+        self.store = EventStore(self.async_engine.store)
+        """The store to append through: it runs the inline projections."""
+
+    def run(self) -> None:
+        _portal.call(self.async_engine.run())
+
+    def catch_up(self) -> None:
+        _portal.call(self.async_engine.catch_up())
+
+    def status(self, name: str | None = None) -> list[ProjectionReport]:
+        return _portal.call(self.async_engine.status(name))
+
+    def pause(self, name: str) -> None:
+        _portal.call(self.async_engine.pause(name))
+
+    def resume(self, name: str) -> None:
+        _portal.call(self.async_engine.resume(name))
+
+    def wait_for(
+        self,
+        target: Checkpoint | AppendResult,
+        *,
+        timeout: float = 5.0,
+        names: Sequence[str] | None = None,
+    ) -> None:
+        _portal.call(self.async_engine.wait_for(target, timeout=timeout, names=names))
+
+    def rebuild(
+        self,
+        name: str,
+        *,
+        version: int | None = None,
+        progress: Callable[[int, int], object] | None = None,
+        wait: float = 30.0,
+    ) -> None:
+        _portal.call(self.async_engine.rebuild(name, version=version, progress=progress, wait=wait))
+
+    def retire(self, name: str, *, version: int) -> None:
+        _portal.call(self.async_engine.retire(name, version=version))
+
+    def active(self, name: str) -> Projection:
+        return _portal.call(self.async_engine.active(name))
+
+    def live(self, projection: type[P] | P, **options: Any) -> P:
+        return _portal.call(self.async_engine.live(projection, **options))
+
+    def dead_letters(self, name: str | None = None, *, limit: int = 100) -> list[DeadLetter]:
+        projections = self.async_engine.projection_store
+        return _portal.call(projections.dead_letters(name, limit=limit))
+
+
+class Subscription:
+    """Blocking twin of `Subscription`: `for event in subscription:` blocks for the next one."""
+
+    def __init__(
+        self,
+        store: EventStore,
+        name: str | None = None,
+        *,
+        group: ConsumerGroup | None = None,
+        **options: Any,
+    ) -> None:
+        self.async_subscription = AsyncSubscription(store.async_store, name, group=group, **options)
+        """The async subscription behind this twin."""
+
+    def __iter__(self) -> Iterator[RecordedEvent]:
+        events = aiter(self.async_subscription)
+        while True:
+            yield _portal.call(anext(events))  # type: ignore[arg-type]
+
+    def ack(self, event: RecordedEvent) -> None:
+        _portal.call(self.async_subscription.ack(event))

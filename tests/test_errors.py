@@ -27,6 +27,7 @@ from mink_runtime.errors import (
     ModelNotFoundError,
     ProjectionError,
     ProjectionFailedError,
+    ProjectionTimeoutError,
     QueryError,
     ReadModelError,
     ReadModelSchemaError,
@@ -85,6 +86,10 @@ EXAMPLES: list[tuple[MinkError, dict[str, object]]] = [
     (
         ProjectionFailedError("orders", "e-1", "order.Placed", ValueError("bad")),
         {"name": "orders", "event_id": "e-1", "event_type": "order.Placed"},
+    ),
+    (
+        ProjectionTimeoutError("887:1234", ("orders", "carts#1"), seconds=5.0),
+        {"target": "887:1234", "behind": ("orders", "carts#1"), "seconds": 5.0},
     ),
     (CommandError("failed", command_type="PlaceOrder"), {"command_type": "PlaceOrder"}),
     (

@@ -8,6 +8,8 @@
   `ProjectionStoreContract`, `ReadModelRepositoryContract`: contract suites. Subclass one per
   adapter (see their
   docstrings); a third-party adapter that passes them behaves like mink's own.
+- `ProjectionScenario`: feed events to a projection, run it, inspect its read model (the
+  plugin's `projection_scenario` fixture builds one over `mink_store`).
 - `ReadModelTransactionContract`: for read-model backends that join `store.transaction()`.
 - `CONTRACT_MODELS` (with `OrderSummary`, the one a `ReadModelTransactionContract` fixture
   builds) and `contract_registry`: the read models and events those suites use.
@@ -20,6 +22,7 @@ from mink_runtime.testing._contract_models import CONTRACT_MODELS, OrderSummary
 from mink_runtime.testing._diff import EventsMismatchError, assert_events, diff_events
 from mink_runtime.testing._event_store_contract import EventStoreContract, StoreFactory
 from mink_runtime.testing._idempotency_store_contract import IdempotencyStoreContract
+from mink_runtime.testing._projection_scenario import ProjectionScenario
 from mink_runtime.testing._projection_store_contract import ProjectionStoreContract
 from mink_runtime.testing._read_model_contract import (
     ReadModelRepositoryContract,
@@ -41,6 +44,7 @@ __all__ = [
     "IdempotencyStoreContract",
     "JoinedFactory",
     "OrderSummary",
+    "ProjectionScenario",
     "ProjectionStoreContract",
     "ReadModelRepositoryContract",
     "ReadModelTransactionContract",

@@ -6,11 +6,17 @@ from typing import Any
 
 import pytest
 
-from mink_runtime import InMemoryEventStore, InMemoryIdempotencyStore, InMemorySnapshotStore
+from mink_runtime import (
+    InMemoryEventStore,
+    InMemoryIdempotencyStore,
+    InMemoryProjectionStore,
+    InMemorySnapshotStore,
+)
 from mink_runtime.ports import EventStore
 from mink_runtime.testing import (
     EventStoreContract,
     IdempotencyStoreContract,
+    ProjectionStoreContract,
     SnapshotStoreContract,
     StoreFactory,
 )
@@ -47,3 +53,13 @@ class TestInMemoryIdempotencyStore(IdempotencyStoreContract):
     @pytest.fixture
     def idempotency_store_of(self) -> type[InMemoryIdempotencyStore]:
         return InMemoryIdempotencyStore
+
+
+class TestInMemoryProjectionStore(ProjectionStoreContract):
+    @pytest.fixture
+    async def make_store(self) -> StoreFactory:
+        return _make
+
+    @pytest.fixture
+    def projection_store_of(self) -> type[InMemoryProjectionStore]:
+        return InMemoryProjectionStore

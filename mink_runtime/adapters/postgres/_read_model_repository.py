@@ -228,6 +228,19 @@ class PostgresReadModelRepository(Generic[M]):
         values = self._schema.values(model)
         await self._execute(self._sql.upsert, self._sql.row_params(values))
 
+    async def upsert_many(self, models: Sequence[M]) -> None:
+        """Store several models at once (one pipelined statement each, one round trip), each
+        replacing the one with the same id; for batches of a projection.
+
+        Raises:
+            SerializationError: a value does not fit its field.
+        """
+        rows = [self._sql.row_params(self._schema.values(model)) for model in models]
+        if not rows:
+            return
+        async with self._connection() as connection, connection.cursor() as cursor:
+            await cursor.executemany(self._sql.upsert, rows)
+
     async def update(self, model_id: Any, **changes: Any) -> M:
         key = self._schema.key(model_id)
         sql, params = self._sql.update(self._schema.changes(changes), key)
