@@ -1,0 +1,275 @@
+"""`mink projection`: the project's projections found, listed, run, rebuilt, paused and resumed;
+status with lag against the head; every exit code of the group."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from cli_support import Mink, seed
+
+from mink_cli.errors import ProjectError
+from mink_cli.ops.project import load_projections
+from mink_cli.settings import load_settings
+from mink_runtime import InMemoryEventStore
+
+PROJECTIONS = '''"""The projections of the test project."""
+
+from mink_runtime import EventStore, Projection, RecordedEvent, handles
+
+from shop.domain.account.events import Created, Renamed
+
+
+class AccountOwners(Projection):
+    """Owners by account (in memory: the checkpoints are what the tests look at)."""
+
+    def __init__(self) -> None:
+        self.owners: dict[str, str] = {}
+
+    @handles
+    def created(self, event: Created, recorded: RecordedEvent) -> None:
+        self.owners[recorded.stream_id] = event.owner
+
+
+class Renames(Projection):
+    """Counts renames; fails on the owner "boom"."""
+
+    retries = 1
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    @handles
+    def renamed(self, event: Renamed) -> None:
+        if event.owner == "boom":
+            raise ValueError("boom is no owner")
+        self.count += 1
+
+
+def projections(store: EventStore) -> list[Projection]:
+    """Every projection of the app."""
+    return [AccountOwners(), Renames()]
+'''
+
+
+def write_projections(project: Path, text: str = PROJECTIONS) -> None:
+    """Give the project a projections module."""
+    (project / "shop" / "projections" / "__init__.py").write_text(text)
+
+
+@pytest.fixture
+def url(mink: Mink, project: Path) -> str:
+    """The project, migrated, with its projections and three account events."""
+    write_projections(project)
+    assert mink("migrate", "up").exit_code == 0
+    url = load_settings().database_url
+    seed(
+        url,
+        {"account-1": [{"owner": "ann"}], "account-2": [{"owner": "bob"}]},
+        type_name="account.Created",
+    )
+    seed(url, {"account-1": [{"owner": "anna"}]}, type_name="account.Renamed")
+    return url
+
+
+def status_of(mink: Mink, *args: str) -> dict[str, dict[str, object]]:
+    result = mink("projection", "status", "--json", *args)
+    assert result.exit_code == 0, result.stderr
+    return {r["name"]: r for r in json.loads(result.stdout)["projections"]}
+
+
+# --- finding the project's projections ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("x = 1\n", "has no attribute 'projections'"),
+        ("projections = 3\n", "is a int, not a function"),
+        ("def projections(store):\n    return 'no'\n", "returned a str"),
+        ("def projections(store):\n    return [1]\n", "holding a int"),
+        ("def projections(store):\n    raise KeyError('x')\n", "failed: KeyError"),
+        ("import nowhere_at_all\n", "cannot import shop.projections"),
+    ],
+)
+def test_a_bad_projections_function_is_a_project_error(
+    project: Path, text: str, message: str
+) -> None:
+    """Missing, not callable, failing or returning something else: one clear message."""
+    write_projections(project, text)
+    with pytest.raises(ProjectError, match=message):
+        load_projections(load_settings(), InMemoryEventStore())
+
+
+def test_the_projections_setting_defaults_from_the_package(project: Path) -> None:
+    """Without a `projections` setting it is <package>.projections:projections."""
+    settings = load_settings()
+    assert settings.get("projections") == "shop.projections:projections"
+    assert settings.sources["projections"] == "default"
+
+
+def test_a_project_without_projections_lists_none(mink: Mink, project: Path) -> None:
+    """The template's module defines no function yet: list names the setting's fix, exit 3."""
+    assert mink("migrate", "up").exit_code == 0
+    result = mink("projection", "run", "--once")
+    assert result.exit_code == 3
+    assert "has no attribute 'projections'" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_bad_lag_threshold_is_a_configuration_error(mink: Mink, project: Path) -> None:
+    """projection_lag must be a whole number."""
+    result = mink("projection", "status", env={"MINK_PROJECTION_LAG": "many"})
+    assert result.exit_code == 3
+    assert "projection_lag 'many'" in result.stderr
+
+
+# --- list, status, run --once ---------------------------------------------------------------
+
+
+def test_list_shows_the_projections_the_project_defines(mink: Mink, url: str) -> None:
+    """Before any run, both are listed as async, never run."""
+    result = mink("projection", "list", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert "warning" not in result.stderr, result.stderr
+    found = json.loads(result.stdout)["projections"]
+    assert [(p["name"], p["kind"], p["status"]) for p in found] == [
+        ("account_owners", "async", "never run"),
+        ("renames", "async", "never run"),
+    ]
+
+
+def test_run_once_catches_up_and_status_shows_no_lag(mink: Mink, url: str) -> None:
+    """run --once takes every projection to the head; status shows lag 0 per projection."""
+    before = status_of(mink)
+    assert before["account_owners"]["lag"] == 2
+    assert before["renames"]["lag"] == 1
+    result = mink("projection", "run", "--once")
+    assert result.exit_code == 0, result.stderr
+    assert "account_owners: stopped" in result.stdout
+    after = status_of(mink)
+    assert after["account_owners"]["lag"] == 0
+    assert after["renames"]["lag"] == 0
+    assert after["account_owners"]["checkpoint"] != "0:0"
+
+
+def test_status_prints_json_lines_when_piped(mink: Mink, url: str) -> None:
+    """Without a terminal, one JSON object a line per version and partition."""
+    result = mink("projection", "status")
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["name"] for line in lines] == ["account_owners", "renames"]
+
+
+def test_fail_on_lag_exits_1_past_the_threshold(mink: Mink, url: str) -> None:
+    """--fail-on-lag N: exit 1 when some lag exceeds N, naming it; 0 otherwise."""
+    result = mink("projection", "status", "--fail-on-lag", "1")
+    assert result.exit_code == 1
+    assert "account_owners (2)" in result.stderr
+    assert mink("projection", "status", "--fail-on-lag", "2").exit_code == 0
+
+
+def test_status_of_an_unknown_projection_lists_the_known(mink: Mink, url: str) -> None:
+    """A name nobody knows: exit 2, with the names there are."""
+    result = mink("projection", "status", "nope")
+    assert result.exit_code == 2
+    assert "known: account_owners, renames" in result.stderr
+
+
+def test_status_works_from_the_store_alone(mink: Mink, url: str, tmp_path: Path) -> None:
+    """Outside the project, with only the database URL, the stored projections show."""
+    assert mink("projection", "run", "--once").exit_code == 0
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    result = mink("-C", str(outside), "--database-url", url, "projection", "status", "--json")
+    assert result.exit_code == 0, result.stderr
+    names = [r["name"] for r in json.loads(result.stdout)["projections"]]
+    assert names == ["account_owners", "renames"]
+
+
+def test_a_faulted_projection_fails_run_once_and_resume_clears_it(mink: Mink, url: str) -> None:
+    """A handler that fails: run --once exits 1 naming it; resume makes it STOPPED again."""
+    seed(url, {"account-2": [{"owner": "boom"}]}, type_name="account.Renamed")
+    result = mink("projection", "run", "--once")
+    assert result.exit_code == 1
+    assert "renames: ValueError" in result.stderr or "boom is no owner" in result.stderr
+    assert "mink projection resume NAME" in result.stderr
+    assert status_of(mink)["renames"]["status"] == "faulted"
+    letters = mink("projection", "dead-letters", "--json")
+    assert [d["stream_id"] for d in json.loads(letters.stdout)["dead_letters"]] == ["account-2"]
+    assert mink("projection", "resume", "renames").exit_code == 0
+    assert status_of(mink)["renames"]["status"] == "stopped"
+
+
+def test_run_names_an_unknown_projection_with_the_defined_ones(mink: Mink, url: str) -> None:
+    """run NAME of a name the project does not define: exit 2."""
+    result = mink("projection", "run", "--once", "nope")
+    assert result.exit_code == 2
+    assert "defined: account_owners, renames" in result.stderr
+
+
+def test_run_once_limited_to_one_name(mink: Mink, url: str) -> None:
+    """run --once NAME runs that one only."""
+    assert mink("projection", "run", "--once", "account_owners").exit_code == 0
+    found = status_of(mink)
+    assert found["account_owners"]["lag"] == 0
+    assert found["renames"]["lag"] == 1
+
+
+# --- pause, resume ---------------------------------------------------------------------------
+
+
+def test_pause_and_resume_write_the_control_table(mink: Mink, url: str) -> None:
+    """pause shows in status and list; run --once leaves a paused projection alone."""
+    assert mink("projection", "pause", "account_owners").stdout == "paused account_owners\n"
+    assert status_of(mink)["account_owners"]["paused"] is True
+    assert mink("projection", "run", "--once").exit_code == 0
+    assert status_of(mink)["account_owners"]["lag"] == 2
+    listed = json.loads(mink("projection", "list", "--json").stdout)["projections"]
+    assert listed[0]["status"] == "paused"
+    assert mink("projection", "resume", "account_owners").exit_code == 0
+    assert status_of(mink)["account_owners"]["paused"] is False
+
+
+def test_pause_of_an_unknown_projection_is_a_usage_error(mink: Mink, url: str) -> None:
+    """Pausing a name nobody knows would silently do nothing: exit 2."""
+    result = mink("projection", "pause", "nope")
+    assert result.exit_code == 2
+    assert "no projection named 'nope'" in result.stderr
+
+
+# --- rebuild -----------------------------------------------------------------------------------
+
+
+def test_rebuild_needs_a_confirmation(mink: Mink, url: str) -> None:
+    """Without a terminal and without --yes: refused, exit 5, naming --yes."""
+    result = mink("--no-input", "projection", "rebuild", "account_owners")
+    assert result.exit_code == 5
+    assert "--yes" in result.stderr
+
+
+def test_rebuild_refuses_unknown_names(mink: Mink, url: str) -> None:
+    """An unknown name: exit 2 with the defined names; no names and no --all: exit 2."""
+    result = mink("projection", "rebuild", "nope", "--yes")
+    assert result.exit_code == 2
+    assert "defined: account_owners, renames" in result.stderr
+    assert mink("projection", "rebuild", "--yes").exit_code == 2
+
+
+def test_rebuild_all_goes_on_past_a_failure_and_lists_it(mink: Mink, url: str) -> None:
+    """One projection fails: the other is rebuilt anyway; the failure is listed, exit 1."""
+    seed(url, {"account-2": [{"owner": "boom"}]}, type_name="account.Renamed")
+    result = mink("projection", "rebuild", "--all", "--yes")
+    assert result.exit_code == 1
+    assert "account_owners: rebuilt" in result.stderr
+    assert "error: renames:" in result.stderr
+    assert "1 projection(s) failed to rebuild: renames" in result.stderr
+    assert status_of(mink)["account_owners"]["lag"] == 0
+
+
+def test_rebuild_of_one_projection(mink: Mink, url: str) -> None:
+    """rebuild NAME --yes replays it to the head."""
+    result = mink("projection", "rebuild", "account_owners", "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "rebuilt account_owners\n"
+    assert status_of(mink)["account_owners"]["lag"] == 0
