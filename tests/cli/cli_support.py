@@ -59,10 +59,16 @@ def add_model_table(project: Path, table: str) -> None:
     )
 
 
-def seed(url: str, streams: dict[str, list[dict[str, Any]]], *, type_name: str) -> None:
+def seed(
+    url: str,
+    streams: dict[str, list[dict[str, Any]]],
+    *,
+    type_name: str,
+    schema: str | None = None,
+) -> None:
     """Append dict events of one type to streams of the store at `url` (blocking)."""
     from mink_runtime import NewEvent, sync
 
-    with sync.open_store(url) as store:
+    with sync.open_store(url, **({} if schema is None else {"schema": schema})) as store:
         for stream_id, events in streams.items():
             store.append(stream_id, [NewEvent(type=type_name, data=data) for data in events])

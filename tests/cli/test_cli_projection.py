@@ -4,6 +4,11 @@ status with lag against the head; every exit code of the group."""
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -273,3 +278,75 @@ def test_rebuild_of_one_projection(mink: Mink, url: str) -> None:
     assert result.exit_code == 0, result.stderr
     assert result.stdout == "rebuilt account_owners\n"
     assert status_of(mink)["account_owners"]["lag"] == 0
+
+
+# --- a worker in another process -------------------------------------------------------------
+
+
+def eventually(check: Callable[[], bool], what: str, *, patience: float = 30.0) -> None:
+    """Wait until `check()` holds (a worker in another process acts on its own time)."""
+    deadline = time.monotonic() + patience
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {patience:g} s for {what}")
+        time.sleep(0.1)
+
+
+def worker_obeys_pause_and_stops_cleanly(mink: Mink, project: Path) -> None:
+    """`projection run` in another process: catches up, holds still while paused, catches up
+    after resume, and stops on SIGTERM with exit 0, leaving its projections STOPPED."""
+    write_projections(project)
+    assert mink("migrate", "up").exit_code == 0
+    settings = load_settings()
+    url = settings.database_url
+    seed(
+        url, {"account-1": [{"owner": "ann"}]}, type_name="account.Created", schema=settings.schema
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "mink_cli", "projection", "run"],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        eventually(
+            lambda: (
+                status_of(mink)["account_owners"]["lag"] == 0
+                and status_of(mink)["account_owners"]["status"] == "running"
+            ),
+            "the worker to catch up",
+        )
+        assert mink("projection", "pause", "account_owners").exit_code == 0
+        eventually(
+            lambda: status_of(mink)["account_owners"]["status"] == "paused",
+            "the worker to see the pause",
+        )
+        seed(
+            url,
+            {"account-2": [{"owner": "bob"}]},
+            type_name="account.Created",
+            schema=settings.schema,
+        )
+        time.sleep(1.5)  # a worker that ignored the pause would have taken the event by now
+        assert status_of(mink)["account_owners"]["lag"] == 1
+        assert mink("projection", "resume", "account_owners").exit_code == 0
+        eventually(lambda: status_of(mink)["account_owners"]["lag"] == 0, "the worker to resume")
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        _out, err = worker.communicate(timeout=60)
+    assert worker.returncode == 0, err
+    assert "SIGTERM: stopping" in err
+    assert {r["status"] for r in status_of(mink).values()} == {"stopped"}
+
+
+def test_a_worker_in_another_process_obeys_pause_on_sqlite(mink: Mink, project: Path) -> None:
+    """On SQLite: see worker_obeys_pause_and_stops_cleanly."""
+    worker_obeys_pause_and_stops_cleanly(mink, project)
+
+
+def test_a_worker_in_another_process_obeys_pause_on_postgres(
+    mink: Mink, postgres_project: Path
+) -> None:
+    """On PostgreSQL: see worker_obeys_pause_and_stops_cleanly."""
+    worker_obeys_pause_and_stops_cleanly(mink, postgres_project)
