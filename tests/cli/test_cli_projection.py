@@ -350,3 +350,34 @@ def test_a_worker_in_another_process_obeys_pause_on_postgres(
 ) -> None:
     """On PostgreSQL: see worker_obeys_pause_and_stops_cleanly."""
     worker_obeys_pause_and_stops_cleanly(mink, postgres_project)
+
+
+# --- diagnose --------------------------------------------------------------------------------
+
+
+def test_diagnose_reports_a_lagging_projection_past_the_setting(mink: Mink, url: str) -> None:
+    """projections.lagging: a warning past projection_lag, with `mink projection run`."""
+    assert mink("diagnose").exit_code == 0
+    result = mink("diagnose", "--fail-level", "warning", env={"MINK_PROJECTION_LAG": "1"})
+    assert result.exit_code == 1
+    assert "warning projections.lagging: projection account_owners is 2 events" in result.stdout
+    assert "hint: mink projection run" in result.stdout
+
+
+def test_diagnose_reports_a_paused_projection(mink: Mink, url: str) -> None:
+    """projections.paused: a warning whose hint resumes it."""
+    mink("projection", "pause", "renames")
+    result = mink("diagnose", "--fail-level", "warning")
+    assert result.exit_code == 1
+    assert "projections.paused: projection renames is paused" in result.stdout
+    assert "hint: mink projection resume renames" in result.stdout
+
+
+def test_diagnose_reports_a_faulted_projection_as_an_error(mink: Mink, url: str) -> None:
+    """projections.faulted: an error, exit 1, hint: resume it after fixing."""
+    seed(url, {"account-2": [{"owner": "boom"}]}, type_name="account.Renamed")
+    mink("projection", "run", "--once")
+    result = mink("diagnose")
+    assert result.exit_code == 1
+    assert "error   projections.faulted: projection renames faulted" in result.stdout
+    assert "hint: mink projection resume renames" in result.stdout
