@@ -16,7 +16,10 @@ Mink = Callable[..., Result]
 
 
 def make_project(root: Path, **options: Any) -> Path:
-    """A project made as `mink init` makes it."""
+    """A project made as `mink init` makes it; without the example projection (its read model
+    and the migration of its table) unless `projection=True`, so that tests of migrations and
+    models start from an empty migration tree."""
+    options.setdefault("projection", False)
     apply_plan(plan_init(root, **options))
     return root
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from cli_support import Mink, seed
+from cli_support import Mink, make_project, seed
 
 from mink_cli.errors import ProjectError
 from mink_cli.ops.project import load_projections
@@ -114,8 +115,19 @@ def test_the_projections_setting_defaults_from_the_package(project: Path) -> Non
     assert settings.sources["projections"] == "default"
 
 
-def test_a_project_without_projections_lists_none(mink: Mink, project: Path) -> None:
-    """The template's module defines no function yet: list names the setting's fix, exit 3."""
+def test_a_project_without_projections_runs_none(mink: Mink, project: Path) -> None:
+    """The template's projections(store) lists none yet: run --once does nothing, exit 0."""
+    assert mink("migrate", "up").exit_code == 0
+    result = mink("projection", "run", "--once")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    listed = mink("projection", "list")
+    assert "no projections" in listed.stderr
+
+
+def test_a_missing_projections_function_is_exit_3(mink: Mink, project: Path) -> None:
+    """A module without projections(store): one line naming it, exit 3, no traceback."""
+    write_projections(project, '"""Nothing here."""\n')
     assert mink("migrate", "up").exit_code == 0
     result = mink("projection", "run", "--once")
     assert result.exit_code == 3
@@ -381,3 +393,101 @@ def test_diagnose_reports_a_faulted_projection_as_an_error(mink: Mink, url: str)
     assert result.exit_code == 1
     assert "error   projections.faulted: projection renames faulted" in result.stdout
     assert "hint: mink projection resume renames" in result.stdout
+
+
+# --- the example projection of `mink init`, and `mink generate projection` -----------------
+
+
+def test_init_makes_an_example_projection_that_rebuild_fills(
+    mink: Mink, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """init's AccountSummaries, its table migrated by `migrate up`, filled by a rebuild."""
+    root = make_project(tmp_path / "bank", projection=True)
+    monkeypatch.chdir(root)
+    assert (root / "migrations/versions/0001_account_summary.py").is_file()
+    assert "account_summaries.build" in (root / "bank/projections/__init__.py").read_text()
+    assert mink("migrate", "up").exit_code == 0
+    assert mink("migrate", "check").exit_code == 0
+    url = load_settings().database_url
+    seed(
+        url,
+        {"account-1": [{"owner": "ann"}], "account-2": [{"owner": "bob"}]},
+        type_name="account.Created",
+    )
+    seed(url, {"account-1": [{"owner": "anna"}]}, type_name="account.Renamed")
+    result = mink("projection", "rebuild", "--all", "--yes")
+    assert result.exit_code == 0, result.stderr
+    database = sqlite3.connect(load_settings().sqlite_file or "")
+    rows = database.execute("SELECT id, owner FROM account_summary ORDER BY id").fetchall()
+    database.close()
+    assert rows == [("account-1", "anna"), ("account-2", "bob")]
+    assert status_of(mink)["account_summaries"]["lag"] == 0
+
+
+def test_generate_projection_writes_registers_and_is_safe_to_rerun(
+    mink: Mink, project: Path
+) -> None:
+    """The projection, its read model (made), its test, listed in BUILDERS; re-run: no-op."""
+    args = ("generate", "projection", "Owners", "--events", "Account.Created,Account.Renamed")
+    result = mink(*args)
+    assert result.exit_code == 0, result.stderr
+    for line in (
+        "create  shop/projections/owners.py",
+        "create  shop/read_models/owner.py",
+        "create  tests/test_owners.py",
+        "update  shop/projections/__init__.py",
+    ):
+        assert line in result.stdout
+    source = (project / "shop/projections/owners.py").read_text()
+    assert "from shop.domain.account.events.created import Created as AccountCreated" in source
+    assert "async def account_renamed(self, event: AccountRenamed, recorded" in source
+    assert "    owners.build,\n" in (project / "shop/projections/__init__.py").read_text()
+    again = mink(*args)
+    assert again.exit_code == 0
+    assert "create" not in again.stdout
+    assert "update" not in again.stdout
+
+
+def test_a_generated_projection_passes_the_projects_own_tests(mink: Mink, project: Path) -> None:
+    """The generated test (ProjectionScenario) and the project's others pass."""
+    mink("generate", "aggregate", "Order", "total:decimal", "note:str?")
+    mink("generate", "model", "OrderView", "total:decimal")
+    result = mink(
+        "generate",
+        "projection",
+        "OrderViews",
+        "-e",
+        "Order.Created,Account.Created",
+        "-m",
+        "OrderView",
+    )
+    assert result.exit_code == 0, result.stderr
+    source = (project / "shop/projections/order_views.py").read_text()
+    assert "total=event.total" in source
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (("Owners",), 2, "pass --events"),
+        (("Owners", "--events", "Created"), 2, "must be Aggregate.Event"),
+        (("Owners", "--events", "Account.Closed"), 3, "mink generate event Account.Closed"),
+        (("Owners", "--events", "Invoice.Created"), 3, "no event Invoice.Created"),
+    ],
+)
+def test_bad_projection_input_is_one_line(
+    mink: Mink, project: Path, args: tuple[str, ...], code: int, message: str
+) -> None:
+    """No events, a malformed or unknown event: one line, the documented exit code."""
+    result = mink("generate", "projection", *args)
+    assert result.exit_code == code, result.output
+    assert message in result.stderr
+    assert "Traceback" not in result.output
