@@ -10,7 +10,8 @@ The adapter is imported on first use, so that naming a SQLite URL never loads ps
 `projection_store_for(store)` gives the projection store of a store's backend; the projection
 engine and durable subscriptions use it when they are given none. `read_model_repository_for(
 store, Model)` gives a read-model repository of the store's backend, in its database, so that
-a project's `projections(store)` function works on whichever store it is handed.
+a project's `projections(store)` function works on whichever store it is handed;
+`idempotency_store_for(store)` likewise gives the idempotency store of its backend.
 """
 
 from __future__ import annotations
@@ -29,9 +30,19 @@ from mink_runtime.urls import backend_of
 
 if TYPE_CHECKING:
     from mink_runtime.domain import EventRegistry, Serializer
-    from mink_runtime.ports import EventStore, ProjectionStore, ReadModelRepository
+    from mink_runtime.ports import (
+        EventStore,
+        IdempotencyStore,
+        ProjectionStore,
+        ReadModelRepository,
+    )
 
-__all__ = ["open_store", "projection_store_for", "read_model_repository_for"]
+__all__ = [
+    "idempotency_store_for",
+    "open_store",
+    "projection_store_for",
+    "read_model_repository_for",
+]
 
 M = TypeVar("M")
 
@@ -144,4 +155,33 @@ async def open_store(
         serializer=serializer,
         migrate=migrate,
         timeout=timeout,
+    )
+
+
+def idempotency_store_for(store: EventStore) -> IdempotencyStore:
+    """The idempotency store of an event store's backend, in its database (so that a command's
+    events and its key commit together): for a bus whose commands may come twice, such as
+    those a process manager dispatches while replaying.
+
+    Raises:
+        ConfigurationError: the store is of a kind mink has no idempotency store for.
+    """
+    while isinstance(store, InlineProjectingStore):
+        store = store.inner
+    if isinstance(store, InMemoryEventStore):
+        from mink_runtime.adapters.memory import InMemoryIdempotencyStore
+
+        return InMemoryIdempotencyStore(store)
+    kind = type(store).__name__
+    if kind == "SQLiteEventStore":
+        from mink_runtime.adapters.sqlite import SQLiteIdempotencyStore
+
+        return SQLiteIdempotencyStore(store)  # type: ignore[arg-type]
+    if kind == "PostgresEventStore":
+        from mink_runtime.adapters.postgres import PostgresIdempotencyStore
+
+        return PostgresIdempotencyStore(store)  # type: ignore[arg-type]
+    raise ConfigurationError(
+        f"mink has no idempotency store for a {kind}; pass one of your own to Idempotency "
+        "(an implementation of mink_runtime.ports.IdempotencyStore)"
     )

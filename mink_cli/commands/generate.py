@@ -248,3 +248,54 @@ def projection(
         force=force,
         skip=skip,
     )
+
+
+@app.command()
+def saga(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The process manager, e.g. Invoicing.")],
+    on: Annotated[
+        str,
+        typer.Option(
+            "--on",
+            metavar="AGGREGATE.EVENT,...",
+            help="The events it reacts to, e.g. Order.Created.",
+        ),
+    ] = "",
+    then: Annotated[
+        str,
+        typer.Option(
+            "--then",
+            metavar="AGGREGATE.ACTION",
+            help="The command it dispatches, e.g. Invoice.Create.",
+        ),
+    ] = "",
+    dry_run: DryRunFlag = False,
+    diff: DiffFlag = False,
+    force: ForceFlag = False,
+    skip: SkipFlag = False,
+) -> None:
+    """A process manager: an async projection dispatching a command through the project's bus
+    on each event, listed in projections(store), with a given/when/then test.
+
+    Invoicing --on Order.Created --then Invoice.Create makes projections/invoicing.py: on each
+    order.Created it dispatches CreateInvoice (invoice_id: the event's stream id; fields copied
+    from the event where they match) with the idempotency key "invoicing:<event id>", so a
+    replay or a retry never runs the command twice.
+
+    \b
+    Examples:
+      mink generate saga Invoicing --on Order.Created --then Invoice.Create
+      mink generate saga Shipping --on Invoice.PaymentReceived --then Order.Ship
+    """
+    _generate(
+        ctx,
+        "saga",
+        name,
+        None,
+        extra={"on": on, "then": then},
+        dry_run=dry_run,
+        diff=diff,
+        force=force,
+        skip=skip,
+    )

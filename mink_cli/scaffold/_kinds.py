@@ -26,6 +26,7 @@ from mink_cli.scaffold._plan import Rendered
 from mink_cli.scaffold._projections import build_projection
 from mink_cli.scaffold._render import render_tree
 from mink_cli.scaffold._request import Request, context_of
+from mink_cli.scaffold._sagas import build_saga
 
 __all__ = ["KINDS", "Kind", "build_aggregate"]
 
@@ -110,6 +111,11 @@ KINDS: dict[str, Kind] = {
         name="projection",
         summary="a projection of events into a read model, in projections(store), and a test",
         build=build_projection,
+    ),
+    "saga": Kind(
+        name="saga",
+        summary="a process manager dispatching a command on events, idempotently, and a test",
+        build=build_saga,
     ),
 }
 """Kinds by name."""
