@@ -152,12 +152,12 @@ def build_projection(request: Request) -> Rendered:
     return generated | Rendered(files=files) | projections_registration(package, projection.snake)
 
 
-def _event_names(given: Any) -> list[tuple[Name, Name]]:
+def _event_names(
+    given: Any, *, option: str = "--events", what: str = "a projection handles"
+) -> list[tuple[Name, Name]]:
     items = [s.strip() for s in str(given or "").split(",") if s.strip()]
     if not items:
-        raise UsageError(
-            "a projection handles events: pass --events Aggregate.Event[,Aggregate.Event...]"
-        )
+        raise UsageError(f"{what} events: pass {option} Aggregate.Event[,Aggregate.Event...]")
     found = []
     for item in items:
         head, dot, tail = item.partition(".")

@@ -43,7 +43,7 @@ def build_saga(request: Request) -> Rendered:
             needs has a type mink cannot give an example of.
     """
     saga, package, root = request.name, request.package, request.root
-    names = _event_names(request.options.get("on"))
+    names = _event_names(request.options.get("on"), option="--on", what="a saga reacts to")
     target, action = _then(request.options.get("then"))
     command = Name(pascal=f"{action.pascal}{target.pascal}", snake=f"{action.snake}_{target.snake}")
     id_field = f"{target.snake}_id"
