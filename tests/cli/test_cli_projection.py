@@ -109,7 +109,10 @@ def test_a_bad_projections_function_is_a_project_error(
 
 
 def test_the_projections_setting_defaults_from_the_package(project: Path) -> None:
-    """Without a `projections` setting it is <package>.projections:projections."""
+    """mink init writes the `projections` setting; without it, it is derived from `package`."""
+    assert load_settings().sources["projections"] == "mink.toml"
+    config = project / "mink.toml"
+    config.write_text(config.read_text().replace("projections = ", "# projections = "))
     settings = load_settings()
     assert settings.get("projections") == "shop.projections:projections"
     assert settings.sources["projections"] == "default"
