@@ -290,6 +290,18 @@ async def run(
         log("stopped")
 
 
+class _Seen:
+    """A rebuild's progress callback that also remembers how far it got."""
+
+    def __init__(self) -> None:
+        self.done, self.total = 0, 0
+        self.show: Callable[[int, int], object] = lambda done, total: None
+
+    def __call__(self, done: int, total: int) -> None:
+        self.done, self.total = done, total
+        self.show(done, total)
+
+
 async def rebuild(
     settings: Settings,
     names: Sequence[str],
@@ -311,12 +323,14 @@ async def rebuild(
         failures = []
         for name in chosen:
             log(f"{name}: rebuilding")
+            seen = _Seen()
             try:
-                with progress_for(name) as progress:
-                    await loaded.engine.rebuild(name, progress=progress)
+                with progress_for(name) as show:
+                    seen.show = show
+                    await loaded.engine.rebuild(name, progress=seen)
             except MinkError as error:
-                log(f"{name}: failed: {error}")
+                log(f"{name}: failed after {seen.done} of {seen.total} events: {error}")
                 failures.append(Failure(name=name, error=str(error)))
             else:
-                log(f"{name}: rebuilt")
+                log(f"{name}: rebuilt from {seen.done} events")
         return failures

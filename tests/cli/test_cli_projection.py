@@ -9,11 +9,11 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from cli_support import Mink, make_project, seed
+from cli_support import Mink, make_project, seed, unreachable_postgres
 
 from mink_cli.errors import ProjectError
 from mink_cli.ops.project import load_projections
@@ -493,4 +493,61 @@ def test_bad_projection_input_is_one_line(
     result = mink("generate", "projection", *args)
     assert result.exit_code == code, result.output
     assert message in result.stderr
+    assert "Traceback" not in result.output
+
+
+async def test_rebuild_reports_progress_per_projection(mink: Mink, url: str) -> None:
+    """ops.rebuild calls each projection's progress with (done, total), up to all its events."""
+    from contextlib import contextmanager
+
+    from mink_cli.ops import projection
+
+    seen: dict[str, list[tuple[int, int]]] = {}
+
+    @contextmanager
+    def progress_for(name: str) -> Iterator[Callable[[int, int], None]]:
+        calls = seen.setdefault(name, [])
+        yield lambda done, total: calls.append((done, total))
+
+    lines: list[str] = []
+    failures = await projection.rebuild(
+        load_settings(), ["account_owners"], progress_for=progress_for, log=lines.append
+    )
+    assert failures == []
+    assert seen["account_owners"][0] == (0, 2)
+    assert seen["account_owners"][-1] == (2, 2)
+    assert lines == ["account_owners: rebuilding", "account_owners: rebuilt from 2 events"]
+
+
+def test_rebuild_on_a_terminal_draws_a_bar_and_keeps_the_log_lines() -> None:
+    """On a terminal the progress is a bar showing done/total; notes print above it."""
+    import io
+
+    from mink_cli.console import Console
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    err = Terminal()
+    console = Console(stderr=err, color=False)
+    with console.progress("account_owners") as bar:
+        bar.update(1, 2)
+        console.note("a log line")
+        bar.update(2, 2)
+    shown = err.getvalue()
+    assert "a log line" in shown
+    assert "account_owners" in shown
+    assert "2/2" in shown
+
+
+def test_status_of_an_unreachable_database_is_exit_4_without_the_password(
+    mink: Mink, tmp_path: Path
+) -> None:
+    """Nothing answers: one line, exit 4, the password redacted."""
+    result = mink(
+        "-C", str(tmp_path), "--database-url", unreachable_postgres(), "projection", "status"
+    )
+    assert result.exit_code == 4
+    assert "s3cret-pw" not in result.output
     assert "Traceback" not in result.output
