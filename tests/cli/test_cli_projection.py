@@ -519,9 +519,14 @@ async def test_rebuild_reports_progress_per_projection(mink: Mink, url: str) -> 
     assert lines == ["account_owners: rebuilding", "account_owners: rebuilt from 2 events"]
 
 
-def test_rebuild_on_a_terminal_draws_a_bar_and_keeps_the_log_lines() -> None:
+def test_rebuild_on_a_terminal_draws_a_bar_and_keeps_the_log_lines(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """On a terminal the progress is a bar showing done/total; notes print above it."""
     import io
+
+    monkeypatch.setenv("TERM", "xterm")  # not a "dumb" one, which shows no live display
+    monkeypatch.setenv("COLUMNS", "80")
 
     from mink_cli.console import Console
 
