@@ -405,10 +405,10 @@ def test_init_makes_an_example_projection_that_rebuild_fills(
     mink: Mink, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """init's AccountSummaries, its table migrated by `migrate up`, filled by a rebuild."""
-    root = make_project(tmp_path / "bank", projection=True)
+    root = make_project(tmp_path / "example_shop", projection=True)
     monkeypatch.chdir(root)
     assert (root / "migrations/versions/0001_account_summary.py").is_file()
-    assert "account_summaries.build" in (root / "bank/projections/__init__.py").read_text()
+    assert "account_summaries.build" in (root / "example_shop/projections/__init__.py").read_text()
     assert mink("migrate", "up").exit_code == 0
     assert mink("migrate", "check").exit_code == 0
     url = load_settings().database_url
