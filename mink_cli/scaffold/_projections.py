@@ -29,7 +29,17 @@ from mink_cli.scaffold._plan import Rendered
 from mink_cli.scaffold._render import render_tree
 from mink_cli.scaffold._request import Request
 
-__all__ = ["build_projection", "projections_registration"]
+__all__ = [
+    "build_projection",
+    "class_fields",
+    "event_fields",
+    "event_import",
+    "event_names",
+    "handler_of",
+    "projections_registration",
+    "spec_of",
+    "wrap_docstring",
+]
 
 _PROJECTIONS_DOC = "Projections: read models kept up to date from the events."
 _BY_ANNOTATION = {t.annotation: key for key, t in FIELD_TYPES.items()}
@@ -97,15 +107,15 @@ def build_projection(request: Request) -> Rendered:
         ProjectError: a named event (or the read model) cannot be read from the project.
     """
     projection, package, root = request.name, request.package, request.root
-    names = _event_names(request.options.get("events"))
+    names = event_names(request.options.get("events"))
     model_text = request.options.get("model") or _singular(projection.pascal)
     model = parse_name(str(model_text), what="read model")
     known: Mapping[str, Sequence[Field]] = request.options.get("known_events") or {}
-    events = [(a, e, _event_fields(root, package, a, e, known)) for a, e in names]
+    events = [(a, e, event_fields(root, package, a, e, known)) for a, e in names]
     model_path = root / package / "read_models" / f"{model.snake}.py"
     generated = Rendered()
     if model_path.is_file():
-        model_fields = _model_fields(model_path.read_text(encoding="utf-8"), model.pascal)
+        model_fields = class_fields(model_path.read_text(encoding="utf-8"), model.pascal)
         if model_fields is None or "id" not in model_fields:
             raise ProjectError(
                 f"{model_path.relative_to(root)} has no dataclass {model.pascal} with an `id` "
@@ -126,7 +136,7 @@ def build_projection(request: Request) -> Rendered:
             "id": ("str", True),
             **{f.name: (f.annotation, f.default is None) for f in own},
         }
-    handlers = [_handler(a, e, found, model_fields) for a, e, found in events]
+    handlers = [handler_of(a, e, found, model_fields) for a, e, found in events]
     first_handler = handlers[0]
     exact = first_handler.mode == "create" and set(first_handler.shared) == set(model_fields) - {
         "id"
@@ -141,9 +151,9 @@ def build_projection(request: Request) -> Rendered:
         "exact": exact,
         "test_imports": imports_of(example_fields, examples=True) if first_handler.example else [],
     }
-    imports = sorted(_import(package, h) for h in handlers)
+    imports = sorted(event_import(package, h) for h in handlers)
     context["event_imports"] = imports
-    context["first_import"] = _import(package, first_handler)
+    context["first_import"] = event_import(package, first_handler)
     context["doc_lines"] = wrap_docstring(
         f"{projection.pascal}: the read model {model.pascal}, one a stream, kept up to date "
         f"from {', '.join(h.type_name for h in handlers)}."
@@ -152,7 +162,7 @@ def build_projection(request: Request) -> Rendered:
     return generated | Rendered(files=files) | projections_registration(package, projection.snake)
 
 
-def _event_names(
+def event_names(
     given: Any, *, option: str = "--events", what: str = "a projection handles"
 ) -> list[tuple[Name, Name]]:
     items = [s.strip() for s in str(given or "").split(",") if s.strip()]
@@ -170,7 +180,7 @@ def _event_names(
     return found
 
 
-def _event_fields(
+def event_fields(
     root: Path, package: str, aggregate: Name, event: Name, known: Mapping[str, Sequence[Field]]
 ) -> tuple[dict[str, tuple[str, bool]], list[Field] | None]:
     """The event's fields (name → (annotation, required)) and, when each has a type mink
@@ -185,12 +195,12 @@ def _event_fields(
             f"there is no event {key} ({path.relative_to(root)} is missing)",
             hint=f"run `mink generate event {key} FIELD:TYPE ...` first",
         )
-    declared = _class_fields(path.read_text(encoding="utf-8"), event.pascal)
+    declared = class_fields(path.read_text(encoding="utf-8"), event.pascal)
     if declared is None:
         raise ProjectError(f"cannot find the class {event.pascal} in {path.relative_to(root)}")
     specs = []
     for name, (annotation, required) in declared.items():
-        spec = _spec_of(annotation, required)
+        spec = spec_of(annotation, required)
         if spec is None:
             return declared, None
         specs.append(f"{name}:{spec}")
@@ -200,7 +210,7 @@ def _event_fields(
         return declared, None
 
 
-def _spec_of(annotation: str, required: bool) -> str | None:
+def spec_of(annotation: str, required: bool) -> str | None:
     if required and annotation in _BY_ANNOTATION:
         return _BY_ANNOTATION[annotation]
     base = annotation.removesuffix(" | None")
@@ -209,7 +219,7 @@ def _spec_of(annotation: str, required: bool) -> str | None:
     return None
 
 
-def _class_fields(source: str, class_name: str) -> dict[str, tuple[str, bool]] | None:
+def class_fields(source: str, class_name: str) -> dict[str, tuple[str, bool]] | None:
     """The annotated fields of a class: name → (annotation, required)."""
     try:
         module = ast.parse(source)
@@ -225,10 +235,7 @@ def _class_fields(source: str, class_name: str) -> dict[str, tuple[str, bool]] |
     return None
 
 
-_model_fields = _class_fields
-
-
-def _handler(
+def handler_of(
     aggregate: Name,
     event: Name,
     found: tuple[dict[str, tuple[str, bool]], list[Field] | None],
@@ -252,7 +259,7 @@ def _handler(
     )
 
 
-def _import(package: str, handler: _Handler) -> str:
+def event_import(package: str, handler: _Handler) -> str:
     module = f"{package}.domain.{handler.aggregate.snake}.events.{handler.event.snake}"
     line = f"from {module} import {handler.event.pascal} as {handler.alias}"
     if len(line) <= 100:

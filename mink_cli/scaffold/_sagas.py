@@ -18,13 +18,13 @@ from mink_cli.errors import ProjectError, UsageError
 from mink_cli.scaffold._names import Field, Name, imports_of, parse_fields, parse_name
 from mink_cli.scaffold._plan import Rendered
 from mink_cli.scaffold._projections import (
-    _class_fields,
-    _event_fields,
-    _event_names,
-    _handler,
-    _import,
-    _spec_of,
+    class_fields,
+    event_fields,
+    event_import,
+    event_names,
+    handler_of,
     projections_registration,
+    spec_of,
     wrap_docstring,
 )
 from mink_cli.scaffold._render import render_tree
@@ -43,7 +43,7 @@ def build_saga(request: Request) -> Rendered:
             needs has a type mink cannot give an example of.
     """
     saga, package, root = request.name, request.package, request.root
-    names = _event_names(request.options.get("on"), option="--on", what="a saga reacts to")
+    names = event_names(request.options.get("on"), option="--on", what="a saga reacts to")
     target, action = _then(request.options.get("then"))
     command = Name(pascal=f"{action.pascal}{target.pascal}", snake=f"{action.snake}_{target.snake}")
     id_field = f"{target.snake}_id"
@@ -52,9 +52,9 @@ def build_saga(request: Request) -> Rendered:
     handlers = []
     needed: list[Field] = []
     for aggregate, event in names:
-        found = _event_fields(root, package, aggregate, event, known)
+        found = event_fields(root, package, aggregate, event, known)
         declared = found[0]
-        base = _handler(aggregate, event, found, command_fields)
+        base = handler_of(aggregate, event, found, command_fields)
         arguments: list[tuple[str, str, str | None]] = []
         for name, (annotation, required) in command_fields.items():
             if name == id_field:
@@ -86,7 +86,7 @@ def build_saga(request: Request) -> Rendered:
         f"from {package}.projections.{saga.snake} import build",
     ]
     if example:
-        first_party.append(_import(package, first))
+        first_party.append(event_import(package, first))
         if setup is not None:
             first_party += [
                 f"from {package}.commands import bus",
@@ -113,7 +113,7 @@ def build_saga(request: Request) -> Rendered:
         "setup": setup,
         "setup_fields": setup_fields,
         "imports": imports_of(needed, examples=True),
-        "event_imports": sorted(_import(package, h) for h, _ in handlers),
+        "event_imports": sorted(event_import(package, h) for h, _ in handlers),
         "first_party": sorted(first_party),
         "test_imports": imports_of(test_fields, examples=True),
         "doc_lines": wrap_docstring(
@@ -149,7 +149,7 @@ def _command_fields(
             f"there is no command {command.pascal} ({path.relative_to(request.root)} is missing)",
             hint=f"run `{how}` first",
         )
-    fields = _class_fields(path.read_text(encoding="utf-8"), command.pascal)
+    fields = class_fields(path.read_text(encoding="utf-8"), command.pascal)
     if fields is None:
         raise ProjectError(
             f"cannot find the class {command.pascal} in {path.relative_to(request.root)}"
@@ -158,7 +158,7 @@ def _command_fields(
 
 
 def _example(name: str, annotation: str, command: Name) -> Field:
-    spec = _spec_of(annotation, True)
+    spec = spec_of(annotation, True)
     if spec is None:
         raise ProjectError(
             f"{command.pascal}.{name} is a {annotation}, which mink cannot give an example of",
