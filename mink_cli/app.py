@@ -25,6 +25,7 @@ Examples:
   mink init shop                      a new project (embedded SQLite store)
   mink generate aggregate Order total:decimal
   mink migrate up                     create or upgrade the event store's tables
+  mink projection status              position, lag and errors of projections
   mink stream list                    the streams, newest versions
   mink stream show order-42           one stream's events
   mink diagnose                       health checks, quiet when healthy
@@ -56,7 +57,16 @@ def build_app() -> typer.Typer:
     """The `mink` application with every command group."""
     import typer
 
-    from mink_cli.commands import completion, diagnose, generate, init, migrate, schema, stream
+    from mink_cli.commands import (
+        completion,
+        diagnose,
+        generate,
+        init,
+        migrate,
+        projection,
+        schema,
+        stream,
+    )
     from mink_cli.commands._common import MinkGroup, root
     from mink_cli.exit_codes import EXIT_CODES_HELP
 
@@ -76,6 +86,7 @@ def build_app() -> typer.Typer:
     init.register(app)
     app.add_typer(generate.app, name="generate")
     app.add_typer(migrate.app, name="migrate")
+    app.add_typer(projection.app, name="projection")
     app.add_typer(stream.app, name="stream")
     app.add_typer(schema.app, name="schema")
     diagnose.register(app)

@@ -16,7 +16,13 @@ from typing import Any, TextIO
 import orjson
 from rich.console import Console as RichConsole
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.syntax import Syntax
 from rich.table import Table
 
@@ -160,11 +166,17 @@ class Console:
 
     @contextmanager
     def progress(self, description: str, total: int | None = None) -> Iterator[Any]:
-        """A progress bar on stderr (only on a terminal); `advance(n)` moves it."""
+        """A progress bar on stderr (only on a terminal); `advance(n)` or `update(done, total)`
+        moves it. Notes printed meanwhile appear above it."""
         if self.quiet or not self._err.is_terminal:
             yield _NoProgress()
             return
-        columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
         with Progress(*columns, console=self._err, transient=True) as bar:
             task = bar.add_task(escape(description), total=total)
             yield _Advance(bar, task)
@@ -174,6 +186,9 @@ class _NoProgress:
     def advance(self, amount: int = 1) -> None:
         """Nothing to show."""
 
+    def update(self, done: int, total: int | None = None) -> None:
+        """Nothing to show."""
+
 
 class _Advance:
     def __init__(self, bar: Progress, task: Any) -> None:
@@ -181,6 +196,10 @@ class _Advance:
 
     def advance(self, amount: int = 1) -> None:
         self._bar.advance(self._task, amount)
+
+    def update(self, done: int, total: int | None = None) -> None:
+        """Show `done` of `total`."""
+        self._bar.update(self._task, completed=done, total=total)
 
 
 def _is_tty(stream: Any) -> bool:

@@ -42,6 +42,9 @@ KEYS: Mapping[str, str] = {
     "schema": "the schema (SQLite: table prefix) of mink's tables",
     "package": "the project's Python package",
     "registry": "where the event registry lives, module:attribute",
+    "projections": "the function `projections(store)` listing the project's projections, "
+    "module:attribute (default: <package>.projections:projections)",
+    "projection_lag": "the lag (in events) past which `mink diagnose` warns of a projection",
     "migrations": "the project's Alembic folder, relative to the project",
     "metadata": "the project's SQLAlchemy MetaData for `migrate check`, module:attribute",
     "schemas": "where released event schemas are kept, relative to the project",
@@ -54,6 +57,7 @@ _DEFAULTS: Mapping[str, str] = {
     "migrations": "migrations",
     "schemas": "schemas",
     "compatibility": "backward",
+    "projection_lag": "1000",
 }
 _COMPATIBILITY = ("backward", "forward", "full", "none")
 _DOTENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
@@ -82,6 +86,11 @@ class Settings:
     @property
     def compatibility(self) -> str:
         return self.values["compatibility"]
+
+    @property
+    def projection_lag(self) -> int:
+        """The lag (events) past which `mink diagnose` reports a projection as lagging."""
+        return int(self.values["projection_lag"])
 
     def require_project(self) -> Path:
         """The project's folder.
@@ -293,6 +302,9 @@ def load_settings(
                 values[key], sources[key] = layer[variable], name or variable
     if database_url is not None:
         values["database_url"], sources["database_url"] = database_url, "--database-url"
+    if "projections" not in values and "package" in values:
+        values["projections"] = f"{values['package']}.projections:projections"
+        sources["projections"] = "default"
     _validate(values, sources)
     return Settings(
         project_dir=project_dir, config_file=config_file, values=values, sources=sources
@@ -307,6 +319,13 @@ def _validate(values: Mapping[str, str], sources: Mapping[str, str]) -> None:
     except ConfigurationError as error:
         key = "schema" if "schema" in str(error) else "database_url"
         raise ProjectError(f"{error} (from {sources[key]})") from None
+    lag = values["projection_lag"]
+    if not lag.isdigit():
+        raise ProjectError(
+            f"projection_lag {lag!r} (from {sources['projection_lag']}) is not a whole number "
+            "of events",
+            hint="write e.g. projection_lag = 1000",
+        )
     if values["compatibility"] not in _COMPATIBILITY:
         raise ProjectError(
             f"compatibility {values['compatibility']!r} (from {sources['compatibility']}) is "

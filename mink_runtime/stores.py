@@ -8,14 +8,21 @@ store = await open_store("postgresql://app@db/app", schema="mink")  # PostgresEv
 The adapter is imported on first use, so that naming a SQLite URL never loads psycopg.
 
 `projection_store_for(store)` gives the projection store of a store's backend; the projection
-engine and durable subscriptions use it when they are given none.
+engine and durable subscriptions use it when they are given none. `read_model_repository_for(
+store, Model)` gives a read-model repository of the store's backend, in its database, so that
+a project's `projections(store)` function works on whichever store it is handed;
+`idempotency_store_for(store)` likewise gives the idempotency store of its backend.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from mink_runtime.adapters.memory import InMemoryEventStore, InMemoryProjectionStore
+from mink_runtime.adapters.memory import (
+    InMemoryEventStore,
+    InMemoryProjectionStore,
+    InMemoryReadModelRepository,
+)
 from mink_runtime.application.projections import InlineProjectingStore, use_projection_stores
 from mink_runtime.errors import ConfigurationError
 from mink_runtime.migrations import DEFAULT_SCHEMA
@@ -23,9 +30,21 @@ from mink_runtime.urls import backend_of
 
 if TYPE_CHECKING:
     from mink_runtime.domain import EventRegistry, Serializer
-    from mink_runtime.ports import EventStore, ProjectionStore
+    from mink_runtime.ports import (
+        EventStore,
+        IdempotencyStore,
+        ProjectionStore,
+        ReadModelRepository,
+    )
 
-__all__ = ["open_store", "projection_store_for"]
+__all__ = [
+    "idempotency_store_for",
+    "open_store",
+    "projection_store_for",
+    "read_model_repository_for",
+]
+
+M = TypeVar("M")
 
 
 def projection_store_for(store: EventStore) -> ProjectionStore:
@@ -62,6 +81,38 @@ def projection_store_for(store: EventStore) -> ProjectionStore:
 
 
 use_projection_stores(projection_store_for)
+
+
+def read_model_repository_for(
+    store: EventStore, model: type[M], *, table: str | None = None, id_field: str = "id"
+) -> ReadModelRepository[M]:
+    """A repository of `model` read models in the database of `store` (its transactions
+    included): `SQLiteReadModelRepository`, `PostgresReadModelRepository`, or, for an
+    in-memory store, `InMemoryReadModelRepository`. `table` defaults to the model's name in
+    snake case.
+
+    Raises:
+        ConfigurationError: `model` is not a read-model dataclass, or the store is of a kind
+            mink has no read-model repository for.
+    """
+    while isinstance(store, InlineProjectingStore):
+        store = store.inner
+    if isinstance(store, InMemoryEventStore):
+        return InMemoryReadModelRepository(model, id_field=id_field, store=store)
+    kind = type(store).__name__
+    options: dict[str, Any] = {"table": table, "id_field": id_field}
+    if kind == "SQLiteEventStore":
+        from mink_runtime.adapters.sqlite import SQLiteReadModelRepository
+
+        return SQLiteReadModelRepository(store, model, **options)  # type: ignore[arg-type]
+    if kind == "PostgresEventStore":
+        from mink_runtime.adapters.postgres import PostgresReadModelRepository
+
+        return PostgresReadModelRepository(store, model, **options)  # type: ignore[arg-type]
+    raise ConfigurationError(
+        f"mink has no read-model repository for a {kind}; build one of your own "
+        "(an implementation of mink_runtime.ports.ReadModelRepository)"
+    )
 
 
 async def open_store(
@@ -104,4 +155,33 @@ async def open_store(
         serializer=serializer,
         migrate=migrate,
         timeout=timeout,
+    )
+
+
+def idempotency_store_for(store: EventStore) -> IdempotencyStore:
+    """The idempotency store of an event store's backend, in its database (so that a command's
+    events and its key commit together): for a bus whose commands may come twice, such as
+    those a process manager dispatches while replaying.
+
+    Raises:
+        ConfigurationError: the store is of a kind mink has no idempotency store for.
+    """
+    while isinstance(store, InlineProjectingStore):
+        store = store.inner
+    if isinstance(store, InMemoryEventStore):
+        from mink_runtime.adapters.memory import InMemoryIdempotencyStore
+
+        return InMemoryIdempotencyStore(store)
+    kind = type(store).__name__
+    if kind == "SQLiteEventStore":
+        from mink_runtime.adapters.sqlite import SQLiteIdempotencyStore
+
+        return SQLiteIdempotencyStore(store)  # type: ignore[arg-type]
+    if kind == "PostgresEventStore":
+        from mink_runtime.adapters.postgres import PostgresIdempotencyStore
+
+        return PostgresIdempotencyStore(store)  # type: ignore[arg-type]
+    raise ConfigurationError(
+        f"mink has no idempotency store for a {kind}; pass one of your own to Idempotency "
+        "(an implementation of mink_runtime.ports.IdempotencyStore)"
     )

@@ -61,3 +61,28 @@ async def test_an_unreachable_postgres_is_unavailable_without_the_password() -> 
     with pytest.raises(StoreUnavailableError) as raised:
         await open_store("postgresql://u:pw-secret@127.0.0.1:1/x", timeout=1.0)
     assert "pw-secret" not in str(raised.value)
+
+
+async def test_read_model_repository_for_follows_the_stores_backend(tmp_path: Path) -> None:
+    """A SQLite store gets a SQLite repository, an in-memory store an in-memory one."""
+    from dataclasses import dataclass
+
+    from mink_runtime import InMemoryEventStore, InMemoryReadModelRepository
+    from mink_runtime.adapters.sqlite import SQLiteReadModelRepository
+    from mink_runtime.stores import read_model_repository_for
+
+    @dataclass(frozen=True, slots=True, kw_only=True)
+    class Total:
+        id: str
+        amount: int
+
+    assert isinstance(
+        read_model_repository_for(InMemoryEventStore(), Total), InMemoryReadModelRepository
+    )
+    store = await open_store(f"sqlite:///{tmp_path / 'app.db'}", migrate=True)
+    async with store:
+        repository = read_model_repository_for(store, Total, table="totals")
+        assert isinstance(repository, SQLiteReadModelRepository)
+        assert repository.table == "totals"
+    with pytest.raises(ConfigurationError, match="no read-model repository for a object"):
+        read_model_repository_for(object(), Total)  # type: ignore[arg-type]

@@ -31,11 +31,13 @@ def diagnose(
     json: JsonFlag = False,
 ) -> None:
     """Check the store's health: reachable, migrated, one head, no transaction holding readers
-    back, every stored event type registered. Prints findings only (-v: every check).
+    back, every stored event type registered, projections not faulted, paused or lagging.
+    Prints findings only (-v: every check).
 
     \b
     Checks (stable ids): db.reachable, schema.at_head, schema.single_head, log.held_back,
-    registry.unknown_types.
+    registry.unknown_types, projections.faulted, projections.paused, projections.lagging
+    (past the setting projection_lag, default 1000 events).
     Examples:
       mink diagnose
       mink diagnose --fail-level warning --json

@@ -33,6 +33,7 @@ def _generate(
     *,
     aggregate: str | None = None,
     event: str | None = None,
+    extra: dict[str, object] | None = None,
     dry_run: bool,
     diff: bool,
     force: bool,
@@ -44,7 +45,15 @@ def _generate(
     console, settings = opts.console(), opts.settings()
     specs = fields or []
     plan = scaffold.plan_generate(
-        settings, kind, name, specs, aggregate=aggregate, event=event, force=force, skip=skip
+        settings,
+        kind,
+        name,
+        specs,
+        aggregate=aggregate,
+        event=event,
+        force=force,
+        skip=skip,
+        extra=extra,
     )
     show_plan(console, plan, diff=diff)
     if dry_run:
@@ -186,3 +195,107 @@ def model(
       mink migrate new "order summary" --autogenerate && mink migrate up
     """
     _generate(ctx, "model", name, fields, dry_run=dry_run, diff=diff, force=force, skip=skip)
+
+
+@app.command()
+def projection(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The projection, e.g. OrderSummaries.")],
+    events: Annotated[
+        str,
+        typer.Option(
+            "--events",
+            "-e",
+            metavar="AGGREGATE.EVENT,...",
+            help="The events it handles, e.g. Order.Created,Order.Shipped.",
+        ),
+    ] = "",
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            "-m",
+            help="The read model it writes (made when missing; default: NAME in the singular).",
+        ),
+    ] = None,
+    dry_run: DryRunFlag = False,
+    diff: DiffFlag = False,
+    force: ForceFlag = False,
+    skip: SkipFlag = False,
+) -> None:
+    """A projection keeping a read model up to date from events, listed in the project's
+    projections(store), with a test through ProjectionScenario.
+
+    OrderSummaries makes projections/order_summaries.py: one @handles method per event, typed
+    with the project's event class, copying the event's fields the read model shares into the
+    model of the event's stream (made when the event carries every required field, else
+    updated); build(store) puts its read model in the store's database. A missing read model is
+    generated with the first event's fields (then `mink migrate new "..." --autogenerate`).
+
+    \b
+    Examples:
+      mink generate projection OrderSummaries --events Order.Created,Order.Shipped
+      mink generate projection Totals -e Order.Created --model OrderTotal
+    """
+    _generate(
+        ctx,
+        "projection",
+        name,
+        None,
+        extra={"events": events, "model": model},
+        dry_run=dry_run,
+        diff=diff,
+        force=force,
+        skip=skip,
+    )
+
+
+@app.command()
+def saga(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The process manager, e.g. Invoicing.")],
+    on: Annotated[
+        str,
+        typer.Option(
+            "--on",
+            metavar="AGGREGATE.EVENT,...",
+            help="The events it reacts to, e.g. Order.Created.",
+        ),
+    ] = "",
+    then: Annotated[
+        str,
+        typer.Option(
+            "--then",
+            metavar="AGGREGATE.ACTION",
+            help="The command it dispatches, e.g. Invoice.Create.",
+        ),
+    ] = "",
+    dry_run: DryRunFlag = False,
+    diff: DiffFlag = False,
+    force: ForceFlag = False,
+    skip: SkipFlag = False,
+) -> None:
+    """A process manager: an async projection dispatching a command through the project's bus
+    on each event, listed in projections(store), with a given/when/then test.
+
+    Invoicing --on Order.Created --then Invoice.Create makes projections/invoicing.py: on each
+    order.Created it dispatches CreateInvoice (invoice_id: the event's stream id; fields copied
+    from the event where they match) with the idempotency key "invoicing:<event id>", so a
+    replay or a retry never runs the command twice.
+
+    \b
+    Examples:
+      mink generate saga Invoicing --on Order.Created --then Invoice.Create
+      mink generate saga Shipping --on Invoice.PaymentReceived --then Order.Ship
+    """
+    _generate(
+        ctx,
+        "saga",
+        name,
+        None,
+        extra={"on": on, "then": then},
+        dry_run=dry_run,
+        diff=diff,
+        force=force,
+        skip=skip,
+    )

@@ -7,9 +7,12 @@
 | `schema.single_head`     | a migration tree has several heads                           |
 | `log.held_back`          | a long-running writing transaction holds global readers back |
 | `registry.unknown_types` | stored event types the project's registry does not know      |
+| `projections.faulted`    | a projection stopped on an error (its worker waits)          |
+| `projections.paused`     | an operator paused a projection                              |
+| `projections.lagging`    | a projection is more than `projection_lag` events behind     |
 
 A check is an async function of a `Diagnosis` returning its results; `CHECKS` lists them in
-order, and more (the projections' checks) are appended to it.
+order. The projections' lag is counted against the real head of the log.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from mink_cli.ops import database, migrate
 from mink_cli.ops.project import load_registry
 from mink_cli.ops.store import connected
 from mink_cli.settings import Settings
+from mink_runtime.application.projections import ProjectionReport
+from mink_runtime.domain import ProjectionStatus
 from mink_runtime.errors import MinkError, StoreUnavailableError
 from mink_runtime.urls import backend_of
 
@@ -201,7 +206,71 @@ async def _unknown_types(diagnosis: Diagnosis) -> list[CheckResult]:
     ]
 
 
-CHECKS: list[Check] = [_reachable, _at_head, _single_head, _held_back, _unknown_types]
+async def _projections(diagnosis: Diagnosis) -> list[CheckResult]:
+    from mink_cli.ops import projection
+
+    settings = diagnosis.settings
+    if not diagnosis.reachable or any(not t.at_head for t in diagnosis.trees):
+        return []
+    try:
+        reports = (await projection.status(settings)).reports
+    except MinkError as error:
+        return [CheckResult(id="projections.faulted", level=Level.WARNING, message=str(error))]
+    threshold = settings.projection_lag
+    faulted = [r for r in reports if r.status is ProjectionStatus.FAULTED]
+    paused = sorted({r.name for r in reports if r.paused})
+    lagging = [r for r in reports if r.lag > threshold and r.name not in paused]
+    results = [
+        CheckResult(
+            id="projections.faulted",
+            level=Level.ERROR,
+            message=f"projection {_label(r)} faulted at {r.checkpoint}: {r.last_error}",
+            hint=f"mink projection resume {r.name}  (after fixing its handler)",
+        )
+        for r in faulted
+    ]
+    results += [
+        CheckResult(
+            id="projections.paused",
+            level=Level.WARNING,
+            message=f"projection {name} is paused",
+            hint=f"mink projection resume {name}",
+        )
+        for name in paused
+    ]
+    results += [
+        CheckResult(
+            id="projections.lagging",
+            level=Level.WARNING,
+            message=f"projection {_label(r)} is {r.lag} events behind the head "
+            f"(more than projection_lag = {threshold})",
+            hint="mink projection run",
+        )
+        for r in lagging
+        if r not in faulted
+    ]
+    return results or [
+        CheckResult(
+            id="projections.faulted",
+            level=Level.OK,
+            message=f"{len(reports)} projection workers healthy, none over {threshold} behind",
+        )
+    ]
+
+
+def _label(report: ProjectionReport) -> str:
+    label = report.name if report.version == 1 else f"{report.name}@{report.version}"
+    return label if report.partition == 0 else f"{label}#{report.partition}"
+
+
+CHECKS: list[Check] = [
+    _reachable,
+    _at_head,
+    _single_head,
+    _held_back,
+    _unknown_types,
+    _projections,
+]
 """The checks in the order they run; each may rely on what earlier ones put in the Diagnosis."""
 
 

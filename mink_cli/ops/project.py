@@ -1,4 +1,5 @@
-"""The user's project as code: importing its registry (or any `module:attribute` it names).
+"""The user's project as code: importing its registry and its projections (or any
+`module:attribute` a setting names).
 
 The project folder goes first on `sys.path` while its code is imported, and the package's
 modules imported earlier are forgotten first, so that one process (a test run) can load several
@@ -16,9 +17,17 @@ from typing import Any
 
 from mink_cli.errors import ProjectError
 from mink_cli.settings import Settings
+from mink_runtime.application.projections import Projection
 from mink_runtime.domain import EventRegistry
+from mink_runtime.ports import EventStore
 
-__all__ = ["import_object", "load_registry", "project_code", "project_on_path"]
+__all__ = [
+    "import_object",
+    "load_projections",
+    "load_registry",
+    "project_code",
+    "project_on_path",
+]
 
 
 @contextmanager
@@ -51,8 +60,17 @@ def _forget(package: str) -> None:
             del sys.modules[name]
 
 
-def import_object(settings: Settings, key: str) -> Any:
-    """Import what a `module:attribute` setting names, from the project.
+def _loaded_from(package: str, project: Path) -> bool:
+    """Whether `package` was imported already, from this project's folder."""
+    module = sys.modules.get(package)
+    where = getattr(module, "__file__", None)
+    return where is not None and Path(where).resolve().is_relative_to(project.resolve())
+
+
+def import_object(settings: Settings, key: str, *, whole_package: bool = True) -> Any:
+    """Import what a `module:attribute` setting names, from the project: its whole package
+    afresh, or (not `whole_package`) only that module, so that the classes of modules imported
+    before (the registry's events) stay the same.
 
     Raises:
         ProjectError: the setting is missing or malformed, or importing fails.
@@ -65,7 +83,8 @@ def import_object(settings: Settings, key: str) -> Any:
             f"{key} = {spec!r} (from {settings.sources.get(key)}) is not module:attribute",
             hint=f"write e.g. {key} = 'myapp.domain:registry'",
         )
-    _forget(module_name.partition(".")[0])
+    root = module_name.partition(".")[0]
+    _forget(root if whole_package or not _loaded_from(root, project) else module_name)
     with project_on_path(project):
         try:
             module = importlib.import_module(module_name)
@@ -100,3 +119,48 @@ def load_registry(settings: Settings) -> EventRegistry:
             "not a mink EventRegistry"
         )
     return registry
+
+
+def load_projections(settings: Settings, store: EventStore) -> list[Projection]:
+    """The project's projections: what its `projections(store)` function returns for `store`
+    (the `projections` setting, by default `<package>.projections:projections`). Load the
+    registry first: the projections module is imported afresh, the rest of the package is not.
+
+    Raises:
+        ProjectError: the setting is missing, the function cannot be imported or is not
+            callable, calling it fails, or it returns something else than a list of
+            projections.
+    """
+    spec = settings.get("projections")
+    if spec is None:
+        raise ProjectError(
+            "no `projections` setting and no `package` to derive it from",
+            hint="add projections = 'myapp.projections:projections' to mink.toml",
+        )
+    factory = import_object(settings, "projections", whole_package=False)
+    if not callable(factory):
+        raise ProjectError(
+            f"projections = {spec!r} is a {type(factory).__name__}, not a function",
+            hint="define `def projections(store: EventStore) -> list[Projection]` there",
+        )
+    try:
+        with project_on_path(settings.require_project()):
+            found = factory(store)
+    except Exception as error:
+        raise ProjectError(
+            f"calling {spec}(store) failed: {type(error).__name__}: {error}",
+            hint="run with -vv for the traceback",
+        ) from error
+    if not isinstance(found, list | tuple) or not all(isinstance(p, Projection) for p in found):
+        raise ProjectError(
+            f"{spec}(store) returned {_describe(found)}, not a list of mink Projections",
+            hint="return e.g. [OrderSummaries(repository)] from it",
+        )
+    return list(found)
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, list | tuple):
+        wrong = [type(v).__name__ for v in value if not isinstance(v, Projection)]
+        return f"a {type(value).__name__} holding a {wrong[0]}"
+    return f"a {type(value).__name__}"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import keyword
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from mink_cli.errors import RefusedError, UsageError
 from mink_cli.scaffold import (
@@ -29,6 +30,7 @@ from mink_runtime.urls import backend_of
 __all__ = [
     "EXAMPLE_AGGREGATE",
     "EXAMPLE_COMMAND",
+    "EXAMPLE_PROJECTION",
     "apply_generate",
     "plan_generate",
     "plan_init",
@@ -40,6 +42,10 @@ EXAMPLE_AGGREGATE = ("Account", ("owner:str",))
 
 EXAMPLE_COMMAND = ("Rename", ("owner:str",))
 """The example command of the example aggregate (action, fields): `RenameAccount`."""
+
+EXAMPLE_PROJECTION = ("AccountSummaries", "Account.Created,Account.Renamed", "AccountSummary")
+"""The example projection of `mink init` (name, events, read model): the AccountSummary of each
+account, with its table in the project's first migration (templates/example)."""
 
 _IGNORED_IN_TARGET = frozenset({".git"})
 _FORBIDDEN_PACKAGES = frozenset({"mink", "mink_runtime", "mink_cli", "test", "tests", "migrations"})
@@ -58,9 +64,12 @@ def plan_init(
     package: str | None = None,
     database_url: str | None = None,
     example: bool = True,
+    projection: bool = True,
     force: bool = False,
 ) -> Plan:
-    """The plan of a new project in `target` (`.` for the working folder).
+    """The plan of a new project in `target` (`.` for the working folder); with `example`, an
+    example aggregate and command, and (with `projection` too) an example projection, its read
+    model and the migration of its table.
 
     Raises:
         UsageError: the name cannot make a Python package, or the URL is not a database URL.
@@ -96,6 +105,7 @@ def plan_init(
         files={
             **render_tree("project", context),
             **render_tree("commands", context),
+            **render_tree("projections", context),
             f"{package}/registry.py": registry,
         }
     )
@@ -125,6 +135,26 @@ def plan_init(
                     "created_fields": created_fields,
                 },
             )
+        )
+    if example and projection:
+        rendered = (
+            rendered
+            | KINDS["projection"].build(
+                Request(
+                    root=root,
+                    package=package,
+                    name=parse_name(EXAMPLE_PROJECTION[0], what="projection"),
+                    options={
+                        "events": EXAMPLE_PROJECTION[1],
+                        "model": EXAMPLE_PROJECTION[2],
+                        "known_events": {
+                            f"{aggregate}.Created": created_fields,
+                            f"{aggregate}.Renamed": parse_fields(command_fields),
+                        },
+                    },
+                )
+            )
+            | Rendered(files=render_tree("example", context))
         )
     answers = {
         "name": name,
@@ -163,8 +193,10 @@ def plan_generate(
     event: str | None = None,
     force: bool = False,
     skip: bool = False,
+    extra: Mapping[str, Any] | None = None,
 ) -> Plan:
-    """The plan of one artefact of `kind` in the project.
+    """The plan of one artefact of `kind` in the project (`extra`: options of the kind, such as
+    a projection's `events` and `model`).
 
     Raises:
         UsageError: an unknown kind, a bad name or field, or --force with --skip.
@@ -183,7 +215,7 @@ def plan_generate(
         package=package,
         name=parse_name(name, what=kind),
         fields=parse_fields(field_specs, reserved=chosen.reserved_fields),
-        options={"aggregate": aggregate, "event": event},
+        options={"aggregate": aggregate, "event": event, **(extra or {})},
     )
     return make_plan(root, chosen.build(request), force=force, skip=skip)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -116,19 +115,23 @@ async def tail(
     last: int = 10,
     after: Checkpoint | None = None,
     follow: bool = True,
-    poll: float = 0.25,
+    poll: float = 1.0,
 ) -> AsyncIterator[RecordedEvent]:
     """The newest events (of a stream, a category, or all), then, with `follow`, each new one
     as it is committed, until cancelled. Log tails start at the head unless `after` is given.
+
+    It follows through the store's wake-ups (`store.watch()`: at once in this process,
+    LISTEN/NOTIFY on PostgreSQL), reading again at least every `poll` seconds, since a wake-up
+    can be lost (or, for SQLite, come from another process).
     """
-    async with connected(settings) as store:
+    async with connected(settings) as store, store.watch() as watch:
         if stream_id is not None:
             recent = await store.read_stream(stream_id, backwards=True, limit=last)
             for event in reversed(recent):
                 yield event
             version = recent[0].version if recent else 0
             while follow:
-                await asyncio.sleep(poll)
+                await watch.wait(poll)
                 for event in await store.read_stream(stream_id, from_version=version + 1):
                     version = event.version
                     yield event
@@ -143,7 +146,7 @@ async def tail(
             if batch.is_end:
                 if not follow:
                     return
-                await asyncio.sleep(poll)
+                await watch.wait(poll)
 
 
 async def export(

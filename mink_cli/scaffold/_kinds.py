@@ -4,7 +4,8 @@ A kind turns a `Request` (the project, a name, fields, options) into `Rendered` 
 edits. Registration is an edit: a new aggregate is imported by `<package>/domain/__init__.py`,
 a new event by its aggregate's `events/__init__.py`, so importing the project's registry
 (`<package>.domain:registry`) registers every event type; a new command is listed in
-`<package>/commands/__init__.py`, whose `bus(store)` registers every handler.
+`<package>/commands/__init__.py`, whose `bus(store)` registers every handler; a new projection
+in `<package>/projections/__init__.py`, whose `projections(store)` makes every projection.
 
 To add a kind (`projection`, `saga`), write `templates/<kind>/`, a build function (in a module
 of its own, as `_events` and `_commands`), and add it to `KINDS`; `mink generate <kind>` and
@@ -22,8 +23,10 @@ from mink_cli.scaffold._events import build_event
 from mink_cli.scaffold._models import MODEL_RESERVED, build_model
 from mink_cli.scaffold._names import AGGREGATE_RESERVED, Name
 from mink_cli.scaffold._plan import Rendered
+from mink_cli.scaffold._projections import build_projection
 from mink_cli.scaffold._render import render_tree
 from mink_cli.scaffold._request import Request, context_of
+from mink_cli.scaffold._sagas import build_saga
 
 __all__ = ["KINDS", "Kind", "build_aggregate"]
 
@@ -104,5 +107,15 @@ KINDS: dict[str, Kind] = {
         build=build_model,
         reserved_fields=MODEL_RESERVED,
     ),
+    "projection": Kind(
+        name="projection",
+        summary="a projection of events into a read model, in projections(store), and a test",
+        build=build_projection,
+    ),
+    "saga": Kind(
+        name="saga",
+        summary="a process manager dispatching a command on events, idempotently, and a test",
+        build=build_saga,
+    ),
 }
-"""Kinds by name. `projection` and `saga` join when the projection engine lands."""
+"""Kinds by name."""

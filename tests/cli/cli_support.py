@@ -16,7 +16,10 @@ Mink = Callable[..., Result]
 
 
 def make_project(root: Path, **options: Any) -> Path:
-    """A project made as `mink init` makes it."""
+    """A project made as `mink init` makes it; without the example projection (its read model
+    and the migration of its table) unless `projection=True`, so that tests of migrations and
+    models start from an empty migration tree."""
+    options.setdefault("projection", False)
     apply_plan(plan_init(root, **options))
     return root
 
@@ -59,10 +62,16 @@ def add_model_table(project: Path, table: str) -> None:
     )
 
 
-def seed(url: str, streams: dict[str, list[dict[str, Any]]], *, type_name: str) -> None:
+def seed(
+    url: str,
+    streams: dict[str, list[dict[str, Any]]],
+    *,
+    type_name: str,
+    schema: str | None = None,
+) -> None:
     """Append dict events of one type to streams of the store at `url` (blocking)."""
     from mink_runtime import NewEvent, sync
 
-    with sync.open_store(url) as store:
+    with sync.open_store(url, **({} if schema is None else {"schema": schema})) as store:
         for stream_id, events in streams.items():
             store.append(stream_id, [NewEvent(type=type_name, data=data) for data in events])

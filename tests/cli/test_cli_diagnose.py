@@ -30,7 +30,13 @@ def test_verbose_lists_every_check_by_its_id(mink: Mink, project: Path) -> None:
     mink("migrate", "up")
     result = mink("-v", "diagnose")
     ids = [line.split()[1].rstrip(":") for line in result.stdout.splitlines()]
-    assert ids == ["db.reachable", "schema.at_head", "schema.single_head", "registry.unknown_types"]
+    assert ids == [
+        "db.reachable",
+        "schema.at_head",
+        "schema.single_head",
+        "registry.unknown_types",
+        "projections.faulted",
+    ]
 
 
 def test_an_unmigrated_store_fails_with_the_command_that_fixes_it(

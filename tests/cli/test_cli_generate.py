@@ -166,7 +166,7 @@ def test_the_plan_function_rejects_unknown_kinds(settings: Settings) -> None:
     from mink_cli.errors import UsageError
 
     with pytest.raises(UsageError, match="aggregate, event"):
-        plan_generate(settings, "saga", "Checkout")
+        plan_generate(settings, "widget", "Checkout")
 
 
 def test_generate_outside_a_project_is_exit_3(

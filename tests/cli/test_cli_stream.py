@@ -188,3 +188,30 @@ def test_parse_time_reads_iso_8601_as_utc_without_a_zone() -> None:
     assert stream.parse_time("2026-11-29T10:00") == datetime(2026, 11, 29, 10, tzinfo=UTC)
     with pytest.raises(UsageError):
         stream.parse_time("soon")
+
+
+async def test_tail_on_postgres_is_woken_by_commits_of_another_connection(
+    postgres_project: Path,
+) -> None:
+    """tail --all follows the store's wake-ups: with polling all but off (10 minutes), an event
+    another connection commits still arrives."""
+    from mink_cli.ops import migrate
+
+    settings = load_settings()
+    await asyncio.to_thread(migrate.upgrade, settings)
+    seen: list[str] = []
+
+    store = await open_store(settings.database_url, schema=settings.schema)
+
+    async def follow() -> None:
+        async for event in stream.tail(settings, poll=600, after=start):
+            seen.append(event.stream_id)
+            return
+
+    async with store:
+        start = await store.head()
+        task = asyncio.create_task(follow())
+        await asyncio.sleep(0.5)  # let the tail start watching
+        await store.append("order-9", [NewEvent(type="order.Created", data={})])
+        await asyncio.wait_for(task, timeout=60)
+    assert seen == ["order-9"]
