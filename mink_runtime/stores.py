@@ -47,6 +47,24 @@ __all__ = [
 M = TypeVar("M")
 
 
+def _backend(store: EventStore, what: str, instead: str) -> tuple[EventStore, str]:
+    """The store under any inline-projecting wrapper, and its backend: memory, sqlite or
+    postgres.
+
+    Raises:
+        ConfigurationError: mink has no `what` for this kind of store (`instead` says what to do).
+    """
+    while isinstance(store, InlineProjectingStore):
+        store = store.inner
+    if isinstance(store, InMemoryEventStore):
+        return store, "memory"
+    kind = type(store).__name__
+    backend = {"SQLiteEventStore": "sqlite", "PostgresEventStore": "postgres"}.get(kind)
+    if backend is None:
+        raise ConfigurationError(f"mink has no {what} for a {kind}; {instead}")
+    return store, backend
+
+
 def projection_store_for(store: EventStore) -> ProjectionStore:
     """The projection store of an event store's backend (and tenant): where projections keep
     their checkpoints, in the same database, so that they commit with the read models.
@@ -55,29 +73,20 @@ def projection_store_for(store: EventStore) -> ProjectionStore:
         ConfigurationError: the store is of a kind mink has no projection store for; pass
             `projection_store=` to the engine.
     """
-    while isinstance(store, InlineProjectingStore):
-        store = store.inner
-    if isinstance(store, InMemoryEventStore):
-        return InMemoryProjectionStore(store)
-    kind = type(store).__name__
-    if kind == "SQLiteEventStore":
-        from mink_runtime.adapters import sqlite as package
-    elif kind == "PostgresEventStore":
-        from mink_runtime.adapters import postgres as package  # type: ignore[no-redef]
-    else:
-        raise ConfigurationError(
-            f"mink has no projection store for a {kind}; pass projection_store=... "
-            "(an implementation of mink_runtime.ports.ProjectionStore)"
-        )
-    wanted = kind.replace("EventStore", "ProjectionStore")
-    factory = getattr(package, wanted, None)
-    if factory is None:
-        raise ConfigurationError(
-            f"this version of mink has no {wanted} yet; use an InMemoryEventStore, "
-            "or pass projection_store=..."
-        )
-    projection_store: ProjectionStore = factory(store)
-    return projection_store
+    store, backend = _backend(
+        store,
+        "projection store",
+        "pass projection_store=... (an implementation of mink_runtime.ports.ProjectionStore)",
+    )
+    if backend == "memory":
+        return InMemoryProjectionStore(store)  # type: ignore[arg-type]
+    if backend == "sqlite":
+        from mink_runtime.adapters.sqlite import SQLiteProjectionStore
+
+        return SQLiteProjectionStore(store)  # type: ignore[arg-type]
+    from mink_runtime.adapters.postgres import PostgresProjectionStore
+
+    return PostgresProjectionStore(store)  # type: ignore[arg-type]
 
 
 use_projection_stores(projection_store_for)
@@ -95,24 +104,21 @@ def read_model_repository_for(
         ConfigurationError: `model` is not a read-model dataclass, or the store is of a kind
             mink has no read-model repository for.
     """
-    while isinstance(store, InlineProjectingStore):
-        store = store.inner
-    if isinstance(store, InMemoryEventStore):
-        return InMemoryReadModelRepository(model, id_field=id_field, store=store)
-    kind = type(store).__name__
+    store, backend = _backend(
+        store,
+        "read-model repository",
+        "build one of your own (an implementation of mink_runtime.ports.ReadModelRepository)",
+    )
+    if backend == "memory":
+        return InMemoryReadModelRepository(model, id_field=id_field, store=store)  # type: ignore[arg-type]
     options: dict[str, Any] = {"table": table, "id_field": id_field}
-    if kind == "SQLiteEventStore":
+    if backend == "sqlite":
         from mink_runtime.adapters.sqlite import SQLiteReadModelRepository
 
         return SQLiteReadModelRepository(store, model, **options)  # type: ignore[arg-type]
-    if kind == "PostgresEventStore":
-        from mink_runtime.adapters.postgres import PostgresReadModelRepository
+    from mink_runtime.adapters.postgres import PostgresReadModelRepository
 
-        return PostgresReadModelRepository(store, model, **options)  # type: ignore[arg-type]
-    raise ConfigurationError(
-        f"mink has no read-model repository for a {kind}; build one of your own "
-        "(an implementation of mink_runtime.ports.ReadModelRepository)"
-    )
+    return PostgresReadModelRepository(store, model, **options)  # type: ignore[arg-type]
 
 
 async def open_store(
@@ -166,22 +172,20 @@ def idempotency_store_for(store: EventStore) -> IdempotencyStore:
     Raises:
         ConfigurationError: the store is of a kind mink has no idempotency store for.
     """
-    while isinstance(store, InlineProjectingStore):
-        store = store.inner
-    if isinstance(store, InMemoryEventStore):
+    store, backend = _backend(
+        store,
+        "idempotency store",
+        "pass one of your own to Idempotency "
+        "(an implementation of mink_runtime.ports.IdempotencyStore)",
+    )
+    if backend == "memory":
         from mink_runtime.adapters.memory import InMemoryIdempotencyStore
 
-        return InMemoryIdempotencyStore(store)
-    kind = type(store).__name__
-    if kind == "SQLiteEventStore":
+        return InMemoryIdempotencyStore(store)  # type: ignore[arg-type]
+    if backend == "sqlite":
         from mink_runtime.adapters.sqlite import SQLiteIdempotencyStore
 
         return SQLiteIdempotencyStore(store)  # type: ignore[arg-type]
-    if kind == "PostgresEventStore":
-        from mink_runtime.adapters.postgres import PostgresIdempotencyStore
+    from mink_runtime.adapters.postgres import PostgresIdempotencyStore
 
-        return PostgresIdempotencyStore(store)  # type: ignore[arg-type]
-    raise ConfigurationError(
-        f"mink has no idempotency store for a {kind}; pass one of your own to Idempotency "
-        "(an implementation of mink_runtime.ports.IdempotencyStore)"
-    )
+    return PostgresIdempotencyStore(store)  # type: ignore[arg-type]
