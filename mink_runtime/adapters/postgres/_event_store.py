@@ -324,12 +324,7 @@ class PostgresEventStore:
             "limit": limit,
         }
         if filtered:
-            params |= {
-                "window": limit * _FILTER_WINDOW,
-                "tenant": self.tenant_id if self._scoped else None,
-                "categories": list(categories) if categories is not None else None,
-                "types": list(event_types) if event_types is not None else None,
-            }
+            params |= {"window": limit * _FILTER_WINDOW, **self._filters(categories, event_types)}
         sql = self._sql.read_all_filtered if filtered else self._sql.read_all
         async with self._pool.connection() as conn:
             with translate_errors(schema=self.schema):
@@ -369,9 +364,7 @@ class PostgresEventStore:
             "bounded": until is not None,
             "until_xid": 0 if until is None else until.transaction,
             "until_position": 0 if until is None else until.position,
-            "tenant": self.tenant_id if self._scoped else None,
-            "categories": list(categories) if categories is not None else None,
-            "types": list(event_types) if event_types is not None else None,
+            **self._filters(categories, event_types),
         }
         async with self._pool.connection() as conn:
             with translate_errors(schema=self.schema):
@@ -380,6 +373,16 @@ class PostgresEventStore:
         assert row is not None
         count: int = row[0]
         return count
+
+    def _filters(
+        self, categories: Collection[str] | None, event_types: Collection[str] | None
+    ) -> dict[str, Any]:
+        """The parameters of the log's filters (`_FILTERS` in `_sql`); None is no filter."""
+        return {
+            "tenant": self.tenant_id if self._scoped else None,
+            "categories": list(categories) if categories is not None else None,
+            "types": list(event_types) if event_types is not None else None,
+        }
 
     def watch(self) -> AbstractAsyncContextManager[Watch]:
         """Wake-ups after commits (see `EventStore.watch`): appends through this store and its
